@@ -1,0 +1,168 @@
+"""``resultsbook build``: one validated configuration drives execution, Jupyter Book and publishing."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import project_digests
+from .errors import BuildError, InputError
+from .execute import Outcome, run_notebooks
+from .manifest import BuildManifest, git_commit
+from .project import Project
+from .publish import assemble_source, book_key, fill_about_page, publish, recover_interrupted_publish, \
+    run_jupyter_book
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    project: Project
+    year: int
+    jobs: int
+    force: bool = False
+    strict: bool = False
+    progress: bool = True
+
+    @classmethod
+    def create(cls, root: Path, year: str | int | None = None, jobs: int | None = None, force: bool = False,
+               strict: bool = False, progress: bool = True) -> "BuildConfig":
+        """Check everything the user gave before anything runs (InputError, exit 2, otherwise)."""
+        project = Project(root)
+        return cls(project, resolve_year(project, year), resolve_jobs(jobs), force, strict, progress)
+
+    @property
+    def html_dir(self) -> Path:
+        return self.project.build_dir / str(self.year) / "html"
+
+
+def resolve_year(project: Project, year: str | int | None) -> int:
+    if year is None:
+        return project.latest_edition()
+    text = str(year).strip()
+    existing = ", ".join(map(str, project.editions())) or "none"
+    if not text.isdigit():
+        raise InputError(f"year '{year}' is not a whole number such as 2022 (editions with data: {existing})")
+    value = int(text)
+    if not project.year_dir(value).is_dir():
+        raise InputError(f"no data for year {value}: {project.year_dir(value)} does not exist "
+                         f"(editions with data: {existing}; 'resultsbook new-year {value}' starts one)")
+    return value
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    if jobs is None:
+        return os.cpu_count() or 1
+    if jobs < 1:
+        raise InputError(f"--jobs must be 1 or more, got {jobs}")
+    return jobs
+
+
+@contextmanager
+def year_lock(config: BuildConfig):
+    """One build per edition at a time: two builds publishing into one folder would race."""
+    lock_path = config.project.build_dir / f".{config.year}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"another build of {config.year} is running (lock: {lock_path})") from None
+        yield
+
+
+def helpers_location(root: Path) -> tuple[Path, Path | None]:
+    """(helpers source folder to fingerprint, folder to put first on the kernels' PYTHONPATH)."""
+    if (root / "src" / "helpers" / "__init__.py").is_file():
+        return root / "src" / "helpers", root / "src"
+    import helpers
+
+    return Path(helpers.__file__).parent, None
+
+
+def summary_table(outcomes: list[Outcome]) -> str:
+    width = max([len(o.notebook) for o in outcomes] + [8])
+    lines = [f"{'notebook':<{width}}  {'status':<8}  seconds"]
+    lines += [f"{o.notebook:<{width}}  {o.status:<8}  {o.seconds:7.1f}" for o in outcomes]
+    executed = sum(o.status == "executed" for o in outcomes)
+    cached = sum(o.status == "cached" for o in outcomes)
+    failed = sum(o.status == "failed" for o in outcomes)
+    lines.append(f"{len(outcomes)} notebooks: {executed} executed, {cached} cached, {failed} failed")
+    return "\n".join(lines)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def failure_report(outcomes: list[Outcome], colour: bool = False) -> str:
+    parts = []
+    for o in outcomes:
+        if o.status != "failed":
+            continue
+        where = f"cell {o.cell}" if o.cell else "before any cell ran"
+        head = o.cell_source.strip().splitlines()[0] if o.cell_source.strip() else ""
+        parts.append(f"\n=== {o.notebook} failed at {where}: {o.error}")
+        if head:
+            parts.append(f"    cell starts: {head}")
+        parts.append(o.traceback.rstrip())
+    text = "\n".join(parts)
+    return text if colour else ANSI.sub("", text)
+
+
+def build(config: BuildConfig, out=sys.stdout) -> Path:
+    """Build one edition; returns the published index.html. Raises InputError (2) or BuildError (1)."""
+    from .validate import validate_edition
+
+    project, year = config.project, config.year
+    started = time.perf_counter()
+    validate_edition(project, year, strict=config.strict)  # bad data stops here, before any notebook runs
+    with year_lock(config):
+        recover_interrupted_publish(config.html_dir)
+        staging = project.build_dir / ".staging" / f"{year}-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            return _build_locked(config, staging, started, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _build_locked(config: BuildConfig, staging: Path, started: float, out) -> Path:
+    project, year = config.project, config.year
+    helpers_dir, src_dir = helpers_location(project.root)
+    helpers_digest, requirements_digest = project_digests(project.root, helpers_dir)
+    notebooks = project.toc_notebooks()
+    outcomes = run_notebooks(project.root, year, notebooks, jobs=config.jobs, force=config.force,
+                             helpers_digest=helpers_digest, requirements_digest=requirements_digest,
+                             src_dir=src_dir, progress=config.progress)
+    print(summary_table(outcomes), file=out)
+    failed = [o.notebook for o in outcomes if o.status == "failed"]
+    if failed:
+        print(failure_report(outcomes, colour=out.isatty()), file=out)
+        raise BuildError(f"{len(failed)} notebook(s) failed: {', '.join(failed)}; "
+                         f"the previous book in {config.html_dir} is unchanged")
+
+    from .execute import ExecutionCache
+
+    cache = ExecutionCache(project.root, year)
+    executed = {nb.as_posix(): cache.executed_path(nb) for nb in notebooks}
+    source = staging / "src"
+    assemble_source(project, year, executed, source)
+    commit = git_commit(project.root)
+    key = book_key(source, commit, helpers_digest, requirements_digest)
+    key_file = config.html_dir.parent / "book.key"
+    index = config.html_dir / "index.html"
+    if not config.force and index.is_file() and key_file.is_file() and key_file.read_text().strip() == key:
+        print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
+        return index
+    fill_about_page(source, BuildManifest(year, commit, outcomes))
+    html = run_jupyter_book(source, staging / "out")
+    publish(html, config.html_dir)
+    key_file.write_text(key + "\n")
+    print(f"Built the {year} book in {time.perf_counter() - started:.1f} s.", file=out)
+    return index

@@ -1,0 +1,104 @@
+"""The execution cache: one executed copy per notebook and edition, with the inputs it was made from.
+
+A cached execution is valid when
+- its *static key* matches: the notebook's source, the injected parameters, the ``helpers``
+  source and the pinned requirements; and
+- every data file the notebook read during that execution (recorded by ``helpers.data``)
+  still has the same sha256.
+
+Reading dependencies from the execution itself means a change to one data file re-runs
+only the notebooks that read it, while a notebook that reads nothing is not re-run at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .fingerprint import notebook_source_digest, sha256_bytes, sha256_file, tree_digest
+
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ExecutionInputs:
+    """Everything a notebook's execution is a pure function of, besides the data it reads."""
+
+    notebook: Path  # absolute
+    parameters: dict
+    helpers_digest: str
+    requirements_digest: str
+
+    def static_key(self) -> str:
+        payload = {
+            "format": CACHE_FORMAT,
+            "notebook": notebook_source_digest(self.notebook),
+            "parameters": self.parameters,
+            "helpers": self.helpers_digest,
+            "requirements": self.requirements_digest,
+        }
+        return sha256_bytes(json.dumps(payload, sort_keys=True).encode())
+
+
+@dataclass
+class CacheRecord:
+    static_key: str
+    data_files: dict[str, str] = field(default_factory=dict)  # path relative to root -> sha256
+    seconds: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps({"static_key": self.static_key, "data_files": self.data_files,
+                           "seconds": self.seconds}, indent=1, sort_keys=True)
+
+
+def project_digests(root: Path, helpers_dir: Path) -> tuple[str, str]:
+    """(helpers source digest, requirements digest) for the project."""
+    requirements = root / "requirements.txt"
+    req = sha256_file(requirements) if requirements.is_file() else sha256_bytes(b"")
+    return tree_digest(helpers_dir, "*.py"), req
+
+
+class ExecutionCache:
+    """Executed notebooks under ``_build/cache/<YEAR>/``, keyed by the notebook's path."""
+
+    def __init__(self, root: Path, year: int):
+        self.root = root
+        self.folder = root / "_build" / "cache" / str(year)
+
+    def _stem(self, notebook_rel: Path) -> str:
+        return notebook_rel.with_suffix("").as_posix().replace("/", "__")
+
+    def executed_path(self, notebook_rel: Path) -> Path:
+        return self.folder / f"{self._stem(notebook_rel)}.ipynb"
+
+    def record_path(self, notebook_rel: Path) -> Path:
+        return self.folder / f"{self._stem(notebook_rel)}.json"
+
+    def lookup(self, notebook_rel: Path, static_key: str) -> CacheRecord | None:
+        """The record of a still-valid earlier execution, or None."""
+        record_file, executed = self.record_path(notebook_rel), self.executed_path(notebook_rel)
+        if not (record_file.is_file() and executed.is_file()):
+            return None
+        try:
+            raw = json.loads(record_file.read_text(encoding="utf-8"))
+            record = CacheRecord(raw["static_key"], dict(raw["data_files"]), float(raw["seconds"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        if record.static_key != static_key:
+            return None
+        for rel, digest in record.data_files.items():
+            path = self.root / rel
+            if not path.is_file() or sha256_file(path) != digest:
+                return None
+        return record
+
+    def store(self, notebook_rel: Path, executed_tmp: Path, record: CacheRecord) -> None:
+        """Move a finished execution into the cache; the record is written last so a crash leaves no valid entry."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.record_path(notebook_rel).unlink(missing_ok=True)
+        os.replace(executed_tmp, self.executed_path(notebook_rel))
+        tmp = self.record_path(notebook_rel).with_suffix(".json.tmp")
+        tmp.write_text(record.to_json(), encoding="utf-8")
+        os.replace(tmp, self.record_path(notebook_rel))

@@ -1,0 +1,145 @@
+"""Every chart in the book goes through here: one theme, one colour-blind-safe palette,
+a title with its unit, a source line, alt text and a link to the CSV behind it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import fmt
+from .project import find_root
+from .units import unit_label
+
+# Okabe & Ito (2008), safe for the common colour-vision deficiencies; all reach 3:1 on white
+# except yellow, which is left out for that reason.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000"]
+BACKGROUND = "#FFFFFF"
+TEXT = "#222222"
+WIDTH_IN = 6.4  # renders at 100% of a 375 px phone column, text still legible at 2x DPI
+
+
+def apply_theme() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, rc={
+        "figure.facecolor": BACKGROUND, "axes.facecolor": BACKGROUND, "text.color": TEXT,
+        "axes.labelcolor": TEXT, "xtick.color": TEXT, "ytick.color": TEXT, "font.size": 11,
+        "axes.titlesize": 13, "axes.titleweight": "bold", "axes.titlelocation": "left",
+        "figure.dpi": 100, "savefig.dpi": 200, "axes.spines.top": False, "axes.spines.right": False,
+    })
+
+
+@dataclass
+class Chart:
+    figure: object
+    title: str
+    unit: str
+    alt: str
+    source: str
+    dataset: str
+    year: int
+
+
+def chart_title(title: str, unit: str) -> str:
+    return f"{title} ({unit_label(unit)})"
+
+
+def source_line(frame, sources=None, edition: int | None = None) -> str:
+    """'Source: report section, page; original source' from a frame's provenance columns."""
+    sections = sorted({(str(r.section), int(r.page)) for r in frame.itertuples(index=False)},
+                      key=lambda sp: sp[1])
+    where = "; ".join(f"{s}, p. {p}" for s, p in sections)
+    origin = ""
+    if sources is not None and "source" in frame:
+        orgs = sources.set_index("id").reindex(sorted(set(frame["source"].dropna())))["organisation"]
+        named = [o for o in dict.fromkeys(orgs.dropna()) if o != "UN Mexico"]
+        origin = f" Original source: {', '.join(named)}." if named else " The report cites no original source."
+    report = f"United Nations Mexico, Results Report {edition}" if edition else "United Nations Mexico, Results Report"
+    return f"Source: {report} ({where}).{origin}"
+
+
+def bar(frame, category: str, value: str, *, title: str, unit: str, source: str, dataset: str,
+        year: int, alt: str | None = None, highlight: str | None = None) -> Chart:
+    """Horizontal bars, largest first, each labelled with its value; missing values are shown as n.a."""
+    apply_theme()
+    import matplotlib.pyplot as plt
+
+    data = frame[[category, value]].copy()
+    data[value] = data[value].astype("float64")
+    data = data.sort_values(value, ascending=True, na_position="first")
+    height = 1.0 + 0.42 * len(data)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
+    colours = [PALETTE[1] if highlight and label == highlight else PALETTE[0] for label in data[category]]
+    ax.barh(data[category].astype(str), data[value].fillna(0), color=colours)
+    top = float(data[value].max(skipna=True) or 1)
+    for i, v in enumerate(data[value]):
+        text = fmt.MISSING if fmt.is_missing(v) else (fmt.percent(v) if unit == "percent" else fmt.number(v))
+        ax.text((0 if fmt.is_missing(v) else v) + top * 0.01, i, text, va="center", fontsize=10, color=TEXT)
+    ax.set_xlim(0, top * 1.18)
+    ax.set_title(chart_title(title, unit))
+    ax.set_xlabel(unit_label(unit))
+    ax.set_ylabel("")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return Chart(fig, title, unit, alt or describe_bars(frame, category, value, title, unit), source, dataset, year)
+
+
+def download_href(dataset: str, year: int, page_dir: Path | None = None) -> str:
+    """Link from the page being executed to the CSV the build publishes at <book>/data/<year>/<dataset>.csv."""
+    root = find_root()
+    here = (page_dir or Path.cwd()).resolve()
+    try:
+        depth = len(here.relative_to(root).parts)
+    except ValueError:
+        depth = 0
+    return "../" * depth + f"data/{year}/{dataset}.csv"
+
+
+def to_html(chart: Chart) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    chart.figure.savefig(buffer, format="png", bbox_inches="tight", facecolor=BACKGROUND)
+    plt.close(chart.figure)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    href = download_href(chart.dataset, chart.year)
+    esc = html.escape
+    return (
+        f'<figure class="rb-chart">'
+        f'<img src="data:image/png;base64,{data}" alt="{esc(chart.alt, quote=True)}" '
+        f'style="max-width:100%;height:auto">'
+        f'<figcaption><span class="rb-chart-title">{esc(chart_title(chart.title, chart.unit))}</span><br>'
+        f'<span class="rb-source">{esc(chart.source)}</span> '
+        f'<a class="rb-download" href="{esc(href)}" download>Download the data (CSV)</a>'
+        f"</figcaption></figure>"
+    )
+
+
+def show(chart: Chart) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(to_html(chart)))
+
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def describe_bars(frame, category: str, value: str, title: str, unit: str) -> str:
+    """Alt text: what the chart shows and its main finding, from the data itself."""
+    data = frame[[category, value]].dropna(subset=[value])
+    if data.empty:
+        return f"Bar chart of {title}: no values are available."
+    top = data.loc[data[value].astype(float).idxmax()]
+    low = data.loc[data[value].astype(float).idxmin()]
+    show = (lambda v: fmt.percent(v)) if unit == "percent" else (lambda v: f"{fmt.number(v)} {unit_label(unit)}")
+    missing = len(frame) - len(data)
+    gap = f" {missing} value(s) are not available." if missing else ""
+    return (f"Horizontal bar chart, {title}, with {len(frame)} bars. The highest is "
+            f"{top[category]} at {show(top[value])}; the lowest is {low[category]} at {show(low[value])}.{gap}")

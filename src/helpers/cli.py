@@ -1,0 +1,63 @@
+"""The ``resultsbook`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import BuildError, InputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="resultsbook", description="Build and check the UN Mexico Results Book.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="execute the notebooks for one edition and build its HTML book")
+    b.add_argument("--year", help="edition to build (default: the latest folder in data/)")
+    b.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one per core)")
+    b.add_argument("--force", action="store_true", help="re-execute every notebook and rebuild the book")
+    b.add_argument("--strict", action="store_true", help="treat every data gap as an error (exit 2)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    v = sub.add_parser("validate", help="check one edition's data against its schemas")
+    v.add_argument("--year", help="edition to check (default: the latest)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from .project import find_root
+
+    try:
+        root = find_root(Path.cwd())
+        if args.command == "build":
+            from .build import BuildConfig, build
+
+            config = BuildConfig.create(root, args.year, args.jobs, args.force, args.strict,
+                                        progress=not args.no_progress)
+            index = build(config)
+            print(f"Book: {index}")
+        elif args.command == "validate":
+            from .build import resolve_year
+            from .project import Project
+            from .validate import validate_edition
+
+            project = Project(root)
+            year = resolve_year(project, args.year)
+            count = validate_edition(project, year)
+            print(f"data/{year}: {count} datasets valid")
+        return 0
+    except InputError as exc:
+        print(exc.report(), file=sys.stderr)
+        return exc.exit_code
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: the previous book is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

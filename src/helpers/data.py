@@ -1,0 +1,164 @@
+"""Read an edition's datasets: the only way notebooks get data.
+
+``load(name, year)`` finds ``data/<year>/<name>.csv`` and its metadata, validates it and
+returns a typed DataFrame. Each file read is recorded for the build's cache (see
+``helpers.cache``), so a notebook is re-run when, and only when, data it read changed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .project import Project, find_root
+from .schema import DatasetMeta, build_schema, read_meta
+
+DEPS_ENV = "RESULTSBOOK_DEPS_FILE"
+
+
+def record_dependency(path: Path) -> None:
+    target = os.environ.get(DEPS_ENV)
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(f"{Path(path).resolve()}\n")
+
+
+@dataclass
+class Problem:
+    file: str
+    row: int | None  # data row, 1-based (the header is not counted); None for the whole file
+    column: str | None
+    value: object
+    rule: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row} (line {self.row + 1})")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        value = "" if self.value is None else f": value {self.value!r}"
+        return f"{', '.join(where)}{value}: expected {self.rule}"
+
+
+def read_csv_text(path: Path, meta: DatasetMeta, display: str):
+    """Read a CSV as text columns; raise InputError naming file and line for unreadable input."""
+    import pandas as pd
+
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"{display}, line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8; "
+                         "expected a UTF-8 encoded CSV file") from None
+    if not text.strip():
+        raise InputError(f"{display}: the file is empty; expected a header row with columns "
+                         f"{', '.join(meta.columns)}")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{display}: malformed CSV ({exc}); expected {len(meta.columns)} comma-separated "
+                         "fields per line, quoting fields that contain commas") from None
+    return frame
+
+
+def problems_from_pandera(exc, display: str) -> list[Problem]:
+    cases = exc.failure_cases
+    problems = []
+    for case in cases.itertuples(index=False):
+        column = case.column if isinstance(case.column, str) else None
+        check = str(case.check)
+        if column is None and ":" in check and not check.startswith(("column_in", "multiple_fields")):
+            column, check = (part.strip() for part in check.split(":", 1))
+        index = case.index
+        row = int(index) + 1 if index is not None and index == index else None  # NaN index: whole column
+        value = case.failure_case
+        if case.schema_context == "DataFrameSchema" and str(case.check) == "column_in_schema":
+            column, value, check = str(value), None, "no column of that name (not declared in the metadata)"
+        elif case.schema_context == "DataFrameSchema" and str(case.check) == "column_in_dataframe":
+            column, value, check = str(value), None, "this column to be present (declared in the metadata)"
+        elif str(case.check).startswith("coerce_dtype"):
+            check = f"a value of type {str(case.check)[len('coerce_dtype('):-1].strip(chr(39))}"
+        elif str(case.check) == "not_nullable":
+            value, check = None, "a value (this column may not be empty)"
+        elif str(case.check) == "field_uniqueness" or str(case.check).startswith("multiple_fields_uniqueness"):
+            check = "a unique key; this row repeats another's"
+        problems.append(Problem(display, row, column, value, check))
+    # one line per problem, in file order
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return problems
+
+
+def validate_frame(frame, meta: DatasetMeta, display: str, lookups: dict[str, set] | None = None):
+    """Validated, typed copy of ``frame``, or InputError listing every problem."""
+    import pandera.errors as pe
+
+    schema = build_schema(meta, lookups)
+    try:
+        return schema.validate(frame, lazy=True)
+    except pe.SchemaErrors as exc:
+        problems = problems_from_pandera(exc, display)
+        raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems]) from None
+
+
+class Edition:
+    """The datasets of one year: metadata, lookups between datasets, typed frames."""
+
+    def __init__(self, year: int, root: Path | None = None):
+        self.project = Project(root or find_root())
+        self.year = int(year)
+        self.folder = self.project.year_dir(self.year)
+
+    def display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.project.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in self.folder.glob("*.yml")) if self.folder.is_dir() else []
+
+    def meta(self, name: str) -> DatasetMeta:
+        path = self.folder / f"{name}.yml"
+        if not path.is_file():
+            raise InputError(f"{self.display(path)}: no metadata for dataset '{name}' in {self.year}")
+        return read_meta(path)
+
+    def raw(self, name: str):
+        meta = self.meta(name)
+        path = self.folder / f"{name}.csv"
+        if not path.is_file():
+            raise InputError(f"{self.display(path)}: dataset '{name}' has metadata but no CSV file")
+        return read_csv_text(path, meta, self.display(path)), meta
+
+    def lookups_for(self, meta: DatasetMeta) -> dict[str, set]:
+        """Values that referencing columns may take (e.g. agency codes), read from the referenced dataset."""
+        lookups = {}
+        for spec in meta.columns.values():
+            if spec.references and spec.references not in lookups:
+                dataset, column = spec.references.split(".", 1)
+                frame, _ = self.raw(dataset)
+                record_dependency(self.folder / f"{dataset}.csv")
+                lookups[spec.references] = set(frame[column].dropna().str.strip()) if column in frame else set()
+        return lookups
+
+    def load(self, name: str):
+        frame, meta = self.raw(name)
+        record_dependency(self.folder / f"{name}.csv")
+        record_dependency(self.folder / f"{name}.yml")
+        return validate_frame(frame, meta, self.display(self.folder / f"{name}.csv"), self.lookups_for(meta))
+
+
+def load(name: str, year: int, root: Path | None = None):
+    """The validated, typed DataFrame of dataset ``name`` for edition ``year``."""
+    return Edition(year, root).load(name)
+
+
+def metadata(name: str, year: int, root: Path | None = None) -> DatasetMeta:
+    edition = Edition(year, root)
+    record_dependency(edition.folder / f"{name}.yml")
+    return edition.meta(name)

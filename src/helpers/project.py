@@ -1,0 +1,88 @@
+"""Where things are in a Results Book project: root, table of contents, editions."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import InputError
+
+ROOT_ENV = "RESULTSBOOK_ROOT"
+_YEAR_DIR = re.compile(r"^\d{4}$")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: $RESULTSBOOK_ROOT, else the nearest folder holding _toc.yml."""
+    if os.environ.get(ROOT_ENV):
+        return Path(os.environ[ROOT_ENV]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").is_file() and (folder / "_config.yml").is_file():
+            return folder
+    raise InputError(f"no Results Book project (a folder with _config.yml and _toc.yml) at or above {here}")
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "_build"
+
+    def year_dir(self, year: int) -> Path:
+        return self.data_dir / str(year)
+
+    def editions(self) -> list[int]:
+        """Years that have a data folder, oldest first."""
+        if not self.data_dir.is_dir():
+            return []
+        return sorted(int(p.name) for p in self.data_dir.iterdir() if p.is_dir() and _YEAR_DIR.match(p.name))
+
+    def latest_edition(self) -> int:
+        years = self.editions()
+        if not years:
+            raise InputError(f"no edition to build: {self.data_dir} has no YEAR folder")
+        return years[-1]
+
+    def toc_documents(self) -> list[Path]:
+        """Every document named in _toc.yml (root first), as paths relative to the root."""
+        toc = yaml.safe_load((self.root / "_toc.yml").read_text(encoding="utf-8")) or {}
+        names: list[str] = []
+
+        def walk(node):
+            if isinstance(node, dict):
+                for key in ("root", "file"):
+                    if isinstance(node.get(key), str):
+                        names.append(node[key])
+                for value in node.values():
+                    if isinstance(value, (list, dict)):
+                        walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(toc)
+        docs = []
+        for name in dict.fromkeys(names):  # keep order, drop repeats
+            docs.append(self._resolve_document(name))
+        return docs
+
+    def toc_notebooks(self) -> list[Path]:
+        return [d for d in self.toc_documents() if d.suffix == ".ipynb"]
+
+    def _resolve_document(self, name: str) -> Path:
+        candidates = [Path(name)] if Path(name).suffix in (".ipynb", ".md") else [
+            Path(name + ".ipynb"), Path(name + ".md")]
+        for rel in candidates:
+            if (self.root / rel).is_file():
+                return rel
+        raise InputError(f"_toc.yml names '{name}', but no such .ipynb or .md file exists under {self.root}")

@@ -1,0 +1,97 @@
+"""Assemble the Sphinx source from executed notebooks, run Jupyter Book strictly, publish atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from .errors import BuildError
+from .fingerprint import sha256_bytes, tree_digest
+from .manifest import ABOUT_MARKER, BuildManifest, render_about
+from .project import Project
+
+STRICT_FLAGS = ["-n", "-W", "--keep-going"]
+EXTRA_DIR = "_extra"  # copied as-is into the HTML root by Sphinx (html_extra_path)
+
+
+def staged_config(project: Project, year: int) -> dict:
+    """The project's _config.yml for one edition: year in the title, Jupyter Book's execution off."""
+    config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8")) or {}
+    config["title"] = str(config.get("title", "Results Book")).replace("{year}", str(year))
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    config["only_build_toc_files"] = True
+    # data/<year>/ is published with the book so every chart links to the CSV behind it
+    config.setdefault("sphinx", {}).setdefault("config", {})["html_extra_path"] = [EXTRA_DIR]
+    return config
+
+
+def assemble_source(project: Project, year: int, executed: dict[str, Path], dest: Path) -> None:
+    """Copy the book's pages into ``dest``, with executed notebooks in place of the committed ones."""
+    dest.mkdir(parents=True)
+    (dest / "_config.yml").write_text(yaml.safe_dump(staged_config(project, year), sort_keys=False),
+                                      encoding="utf-8")
+    shutil.copy2(project.root / "_toc.yml", dest / "_toc.yml")
+    book = project.root / "book"
+    if book.is_dir():  # pages, images and other static files
+        shutil.copytree(book, dest / "book", ignore=shutil.ignore_patterns(
+            "*.ipynb", ".ipynb_checkpoints", "__pycache__", "_build"))
+    shutil.copytree(project.year_dir(year), dest / EXTRA_DIR / "data" / str(year),
+                    ignore=shutil.ignore_patterns(".*"))
+    for rel in project.toc_documents():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = executed.get(rel.as_posix(), project.root / rel)
+        shutil.copyfile(source, target)
+
+
+def book_key(source: Path, commit: str, helpers_digest: str, requirements_digest: str) -> str:
+    """Identity of a book: its assembled source (before the About page is filled in) and the software."""
+    return sha256_bytes("\n".join([tree_digest(source), commit, helpers_digest, requirements_digest]).encode())
+
+
+def fill_about_page(source: Path, manifest: BuildManifest) -> None:
+    for page in source.rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        if ABOUT_MARKER in text:
+            page.write_text(text.replace(ABOUT_MARKER, render_about(manifest)), encoding="utf-8")
+
+
+def run_jupyter_book(source: Path, output: Path) -> Path:
+    """Strict Jupyter Book build; returns the HTML folder or raises BuildError with Sphinx's messages."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jb) if jb.exists() else "jupyter-book", "build", str(source), "--path-output", str(output),
+               "--builder", "html", *STRICT_FLAGS]
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    html = output / "_build" / "html"
+    if done.returncode != 0 or not (html / "index.html").is_file():
+        messages = [line for line in (done.stdout + done.stderr).splitlines()
+                    if "WARNING" in line or "ERROR" in line or "Error" in line or "Exception" in line]
+        detail = "\n".join(messages[-40:]) or (done.stdout + done.stderr)[-4000:]
+        raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
+    return html
+
+
+def publish(new_html: Path, target: Path) -> None:
+    """Replace ``target`` with ``new_html``; the old book stays in place until the new one is complete."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    previous = target.with_name(target.name + ".previous")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if target.exists():
+        os.replace(target, previous)
+    os.replace(new_html, target)  # same filesystem: a rename
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def recover_interrupted_publish(target: Path) -> None:
+    """If a build died between the two renames of ``publish``, put the previous book back."""
+    previous = target.with_name(target.name + ".previous")
+    if previous.exists() and not target.exists():
+        os.replace(previous, target)

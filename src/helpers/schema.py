@@ -1,0 +1,145 @@
+"""Dataset metadata (the YAML beside each CSV) and the pandera schema built from it.
+
+One declaration per dataset serves three purposes: validation (this module), the
+loader's dtypes (``helpers.data``) and the book's data dictionary.
+
+Every dataset also carries the provenance columns declared once here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import InputError
+from .units import UNITS
+
+TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+
+PROVENANCE = {
+    "section": {"type": "string", "description": "Section of the report that states the figure."},
+    "page": {"type": "integer", "min": 1, "description": "Page of that section in the report's table of contents."},
+    "ref_period": {"type": "string", "nullable": True,
+                   "description": "Period the figure refers to, where it differs from the edition year."},
+    "source": {"type": "string", "references": "sources.id",
+               "description": "Original source the report cites (its endnotes), or the report itself."},
+}
+
+
+@dataclass
+class ColumnSpec:
+    name: str
+    type: str = "string"
+    description: str = ""
+    unit: str | None = None
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: list | None = None
+    references: str | None = None  # "dataset.column": every value must exist there
+    separator: str | None = None  # several values in one cell, e.g. "FAO;ILO"
+    unique: bool = False
+
+
+@dataclass
+class DatasetMeta:
+    name: str
+    title: str
+    description: str
+    columns: dict[str, ColumnSpec]
+    primary_key: list[str] = field(default_factory=list)
+    unit_column: str | None = None  # a column naming each row's unit (checked against helpers.units)
+    value_column: str | None = None  # the column that unit applies to
+    source: str = ""
+    attribution: str = ""
+    edition: int | None = None
+    path: Path | None = None
+
+    @property
+    def own_columns(self) -> list[str]:
+        return [c for c in self.columns if c not in PROVENANCE]
+
+
+def read_meta(path: Path) -> DatasetMeta:
+    """Parse and check one metadata file; errors name the file and the key."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a mapping with title, description and columns")
+    missing = [k for k in ("title", "description", "columns") if k not in raw]
+    if missing:
+        raise InputError(f"{path}: missing key(s) {', '.join(missing)}")
+    columns: dict[str, ColumnSpec] = {}
+    declared = dict(raw["columns"] or {})
+    if raw.get("provenance", True):
+        declared.update({k: v for k, v in PROVENANCE.items() if k not in declared})
+    for name, spec in declared.items():
+        spec = dict(spec or {})
+        unknown = set(spec) - set(ColumnSpec.__dataclass_fields__)
+        if unknown:
+            raise InputError(f"{path}: column '{name}' has unknown key(s) {sorted(unknown)}")
+        if spec.get("type", "string") not in TYPES:
+            raise InputError(f"{path}: column '{name}' has type '{spec['type']}', expected one of {sorted(TYPES)}")
+        columns[name] = ColumnSpec(name=name, **spec)
+    meta = DatasetMeta(name=path.stem, title=raw["title"], description=raw["description"], columns=columns,
+                       primary_key=list(raw.get("primary_key") or []), unit_column=raw.get("unit_column"),
+                       value_column=raw.get("value_column"), source=raw.get("source", ""),
+                       attribution=raw.get("attribution", ""), edition=raw.get("edition"), path=path)
+    for key in meta.primary_key + [c for c in (meta.unit_column, meta.value_column) if c]:
+        if key not in columns:
+            raise InputError(f"{path}: '{key}' is used as a key or unit column but is not a declared column")
+    return meta
+
+
+def build_schema(meta: DatasetMeta, lookups: dict[str, set] | None = None):
+    """The pandera schema for a dataset. ``lookups`` maps "dataset.column" to the values that exist there."""
+    import pandera.pandas as pa
+
+    lookups = lookups or {}
+    columns = {}
+    for spec in meta.columns.values():
+        checks = []
+        if spec.min is not None:
+            checks.append(pa.Check.ge(spec.min, error=f">= {spec.min}"))
+        if spec.max is not None:
+            checks.append(pa.Check.le(spec.max, error=f"<= {spec.max}"))
+        if spec.allowed is not None:
+            checks.append(pa.Check.isin(spec.allowed, error=f"one of {spec.allowed}"))
+        if spec.references:
+            known = lookups.get(spec.references, set())
+            sep = spec.separator
+            checks.append(pa.Check(
+                lambda v, known=known, sep=sep: all(p.strip() in known for p in (v.split(sep) if sep else [v])),
+                element_wise=True, error=f"every value listed in {spec.references}"))
+        if spec.type == "string" and not spec.nullable:
+            checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, error="a non-blank text"))
+        columns[spec.name] = pa.Column(TYPES[spec.type], checks=checks, nullable=spec.nullable,
+                                       unique=spec.unique, coerce=True, required=True)
+    frame_checks = []
+    if meta.unit_column and meta.value_column:
+        frame_checks += _unit_checks(pa, meta.unit_column, meta.value_column)
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=True,
+                              unique=meta.primary_key or None, report_duplicates="all", name=meta.name)
+
+
+def _unit_checks(pa, unit_col: str, value_col: str):
+    percent = {c for c, u in UNITS.items() if u.kind == "percent"}
+    counts = {c for c, u in UNITS.items() if u.kind == "count"}
+
+    def percent_in_range(df):
+        v = df[value_col]
+        return ~df[unit_col].isin(percent) | v.isna() | ((v >= 0) & (v <= 100))
+
+    def counts_whole(df):
+        v = df[value_col]
+        return ~df[unit_col].isin(counts) | v.isna() | ((v >= 0) & (v % 1 == 0))
+
+    return [
+        pa.Check(lambda df: df[unit_col].isin(list(UNITS)), error=f"{unit_col}: a unit listed in helpers.units"),
+        pa.Check(percent_in_range, error=f"{value_col}: a percentage between 0 and 100"),
+        pa.Check(counts_whole, error=f"{value_col}: a count, a whole number of 0 or more"),
+    ]

@@ -1,0 +1,39 @@
+"""Units a value may carry, and what each one allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    label: str
+    kind: str  # "percent" | "count" | "measure"
+
+
+UNITS = {u.code: u for u in [
+    Unit("percent", "%", "percent"),
+    Unit("people", "people", "count"),
+    Unit("count", "number", "count"),
+    Unit("institutions", "institutions", "count"),
+    Unit("per_100k", "per 100,000 inhabitants", "measure"),
+    Unit("per_km2", "inhabitants per km²", "measure"),
+    Unit("persons_per_home", "occupants per home", "measure"),
+    Unit("rank", "rank", "count"),
+    Unit("score", "score (0–100)", "measure"),
+    Unit("hours_per_week", "hours per week", "measure"),
+    Unit("mxn", "Mexican pesos", "measure"),
+    Unit("mxn_per_day", "pesos per day", "measure"),
+    Unit("usd", "US dollars", "measure"),
+    Unit("usd_million", "USD million", "measure"),
+    Unit("usd_billion", "USD billion", "measure"),
+    Unit("hectares", "ha", "measure"),
+    Unit("cubic_metres", "m³", "measure"),
+    Unit("tonnes", "t", "measure"),
+    Unit("months", "months", "count"),
+]}
+
+
+def unit_label(code: str) -> str:
+    return UNITS[code].label if code in UNITS else code
