@@ -15,7 +15,12 @@ class Text(str):
 def glue_text(key: str, text) -> Text:
     from myst_nb import glue
 
-    value = Text(fmt.MISSING if fmt.is_missing(text) else str(text))
+    if fmt.is_missing(text):
+        value = Text(fmt.MISSING)
+    elif isinstance(text, (int, float)) and not isinstance(text, bool) and not isinstance(text, Text):
+        value = Text(fmt.number(text))  # numbers read with thousands separators
+    else:
+        value = Text(str(text))
     glue(key, value, display=False)
     return value
 
@@ -26,7 +31,8 @@ def glue_many(values: dict[str, object]) -> dict[str, Text]:
 
 def glue_edition(year: int) -> None:
     """The edition year and its neighbours, for headings and prose."""
-    glue_many({"year": year, "next_year": int(year) + 1, "previous_year": int(year) - 1})
+    year = int(year)
+    glue_many({"year": str(year), "next_year": str(year + 1), "previous_year": str(year - 1)})
 
 
 def edition(year) -> int:

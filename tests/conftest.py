@@ -1,0 +1,46 @@
+"""Shared test helpers: copies of the fixture book and of the real project, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "minibook"
+COPY_IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache", "*.egg-info",
+                                     "node_modules", ".ipynb_checkpoints")
+
+
+def run_cli(root: Path, *args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run `resultsbook ARGS` in ``root`` as a user would, with the test's interpreter."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("RESULTSBOOK_ROOT", None)
+    return subprocess.run([sys.executable, "-m", "helpers.cli", *args], cwd=root, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def tree_state(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Bytes and modification time of every file under ``folder``: equal states mean untouched."""
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def minibook(tmp_path: Path) -> Path:
+    """A fresh copy of the fixture book (made-up data for editions 2030 and 2031)."""
+    target = tmp_path / "minibook"
+    shutil.copytree(FIXTURE, target, ignore=COPY_IGNORE)
+    return target
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the real project without its build, virtual environment or git history."""
+    target = tmp_path / "project"
+    shutil.copytree(REPO, target, ignore=COPY_IGNORE)
+    return target

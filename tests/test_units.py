@@ -1,0 +1,181 @@
+"""Unit tests for the small helpers: formatting, fingerprints, cache, project layout, publishing."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import fmt
+from helpers.cache import CacheRecord, ExecutionCache, ExecutionInputs
+from helpers.errors import InputError
+from helpers.execute import _source_cell_position, present_notebook
+from helpers.fingerprint import notebook_source_digest, tree_digest
+from helpers.page import period_text
+from helpers.project import Project
+from helpers.publish import publish, recover_interrupted_publish, staged_config
+
+
+@pytest.mark.parametrize("value,expected", [
+    (126014024, "126,014,024"), (64.3, "64.3"), (3.0, "3"), (0.125, "0.125"), (None, "n.a."),
+    (float("nan"), "n.a."), (pd.NA, "n.a."), (-2.5, "-2.5"),
+])
+def test_number(value, expected):
+    assert fmt.number(value) == expected
+
+
+def test_number_with_fixed_decimals_and_percent():
+    assert fmt.number(1234.4, 0) == "1,234"
+    assert fmt.number(1234.56, 1) == "1,234.6"
+    assert fmt.percent(51.2) == "51.2%"
+    assert fmt.percent(None) == "n.a."
+
+
+@pytest.mark.parametrize("value,unit,qualifier,expected", [
+    (51.2, "percent", None, "51.2%"),
+    (753000, "count", "nearly", "nearly 753,000"),
+    (143, "usd_million", None, "USD 143 million"),
+    (64.3, "per_km2", None, "64.3 inhabitants per km²"),
+    (None, "percent", "more than", "n.a."),
+    (5, "count", pd.NA, "5"),
+])
+def test_with_unit(value, unit, qualifier, expected):
+    assert fmt.with_unit(value, unit, qualifier) == expected
+
+
+def test_ordinal_and_points():
+    assert [fmt.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 74, 112)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "74th", "112th"]
+    assert fmt.signed_percent_points(1.54) == "+1.5 pp"
+    assert fmt.signed_percent_points(-0.3) == "-0.3 pp"
+
+
+def test_period_text():
+    assert period_text("2022-Q3", 2022) == "the third quarter of 2022"
+    assert period_text("2022-12", 2022) == "December 2022"
+    assert period_text(pd.NA, 2031) == "2031"
+    assert period_text("2020", 2022) == "2020"
+
+
+def _notebook(tmp_path: Path, source: str, outputs=()) -> Path:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = list(outputs)
+    nb.cells = [cell]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_notebook_digest_ignores_outputs_but_not_code(tmp_path):
+    plain = notebook_source_digest(_notebook(tmp_path, "x = 1"))
+    with_output = notebook_source_digest(_notebook(tmp_path, "x = 1", [nbformat.v4.new_output("stream", text="hi")]))
+    changed = notebook_source_digest(_notebook(tmp_path, "x = 2"))
+    assert plain == with_output != changed
+
+
+def test_tree_digest_sees_names_and_bytes(tmp_path):
+    (tmp_path / "a.csv").write_text("1")
+    first = tree_digest(tmp_path)
+    (tmp_path / "a.csv").write_text("2")
+    second = tree_digest(tmp_path)
+    (tmp_path / "a.csv").rename(tmp_path / "b.csv")
+    assert len({first, second, tree_digest(tmp_path)}) == 3
+
+
+def test_cache_lookup_checks_key_and_recorded_data(tmp_path):
+    root = tmp_path
+    nb = _notebook(tmp_path, "x = 1")
+    data = root / "d.csv"
+    data.write_text("a\n1\n")
+    cache = ExecutionCache(root, 2030)
+    key = ExecutionInputs(nb, {"year": 2030}, "h", "r").static_key()
+    executed = tmp_path / "executed.ipynb"
+    executed.write_text(nb.read_text())
+    from helpers.fingerprint import sha256_file
+
+    cache.store(Path("n.ipynb"), executed, CacheRecord(key, {"d.csv": sha256_file(data)}, 1.5))
+    assert cache.lookup(Path("n.ipynb"), key).seconds == 1.5
+    other_year = ExecutionInputs(nb, {"year": 2031}, "h", "r").static_key()
+    assert cache.lookup(Path("n.ipynb"), other_year) is None
+    assert cache.lookup(Path("n.ipynb"), ExecutionInputs(nb, {"year": 2030}, "h2", "r").static_key()) is None
+    data.write_text("a\n2\n")
+    assert cache.lookup(Path("n.ipynb"), key) is None
+
+
+def test_present_notebook_hides_parameters_and_folds_code():
+    nb = {"cells": [
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "year = None"},
+        {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "source": "year = 2030"},
+        {"cell_type": "code", "metadata": {}, "source": "x = 1"},
+        {"cell_type": "code", "metadata": {"tags": ["remove-cell"]}, "source": "y = 1"},
+        {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
+    ]}
+    tags = [c["metadata"].get("tags") for c in present_notebook(nb)["cells"]]
+    assert tags == [["parameters", "remove-cell"], ["injected-parameters", "remove-cell"], ["hide-input"],
+                    ["remove-cell"], None]
+
+
+def test_failing_cell_is_numbered_as_in_the_source_notebook():
+    executed = {"cells": [
+        {"metadata": {"tags": ["papermill-error-cell-tag"]}, "source": "An Exception was encountered"},
+        {"metadata": {"tags": ["parameters"]}, "source": "year = None"},
+        {"metadata": {"tags": ["injected-parameters"]}, "source": "year = 2030"},
+        {"metadata": {}, "source": "1 / 0"},
+    ]}
+    # papermill counts cells of the notebook it ran: parameters, injected, failing -> index 2
+    assert _source_cell_position(executed, 2) == (2, "1 / 0")
+
+
+def test_project_reads_toc_and_editions(minibook):
+    project = Project(minibook)
+    assert project.editions() == [2030, 2031]
+    assert project.latest_edition() == 2031
+    assert [p.as_posix() for p in project.toc_documents()] == [
+        "book/index.md", "book/alpha.ipynb", "book/beta.ipynb", "book/about.md"]
+    assert [p.name for p in project.toc_notebooks()] == ["alpha.ipynb", "beta.ipynb"]
+
+
+def test_toc_naming_a_missing_file_is_an_input_error(minibook):
+    (minibook / "_toc.yml").write_text((minibook / "_toc.yml").read_text() + "  - file: book/ghost\n")
+    with pytest.raises(InputError, match="book/ghost"):
+        Project(minibook).toc_documents()
+
+
+def test_staged_config_puts_year_in_title_and_turns_execution_off(minibook):
+    config = staged_config(Project(minibook), 2030)
+    assert config["title"] == "Fixture Book 2030"
+    assert config["execute"]["execute_notebooks"] == "off"
+    assert config["sphinx"]["config"]["html_extra_path"] == ["_extra"]
+
+
+def test_publish_replaces_the_book_and_recovers_an_interrupted_swap(tmp_path):
+    target = tmp_path / "html"
+    target.mkdir()
+    (target / "index.html").write_text("old")
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "index.html").write_text("new")
+    publish(new, target)
+    assert (target / "index.html").read_text() == "new" and not new.exists()
+    # a build that died between the two renames leaves only html.previous: it is put back
+    target.rename(tmp_path / "html.previous")
+    recover_interrupted_publish(target)
+    assert (target / "index.html").read_text() == "new"
+
+
+def test_year_resolution(minibook):
+    from helpers.build import resolve_jobs, resolve_year
+
+    project = Project(minibook)
+    assert resolve_year(project, None) == 2031
+    assert resolve_year(project, "2030") == 2030
+    for bad in ("1999", "20x0", "-1", ""):
+        with pytest.raises(InputError):
+            resolve_year(project, bad)
+    with pytest.raises(InputError):
+        resolve_jobs(0)
