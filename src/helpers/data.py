@@ -68,6 +68,9 @@ def read_csv_text(path: Path, meta: DatasetMeta, display: str):
 
 def problems_from_pandera(exc, display: str) -> list[Problem]:
     cases = exc.failure_cases
+    # a cell that cannot be converted is reported once, not again by the dtype check that follows
+    coerced = set(cases.loc[cases["check"].astype(str).str.startswith("coerce_dtype"), "column"])
+    cases = cases[~(cases["check"].astype(str).str.startswith("dtype(") & cases["column"].isin(coerced))]
     problems = []
     for case in cases.itertuples(index=False):
         column = case.column if isinstance(case.column, str) else None
@@ -93,10 +96,24 @@ def problems_from_pandera(exc, display: str) -> list[Problem]:
     return problems
 
 
+BOOLEAN_TEXT = {"true": True, "false": False}
+
+
+def _prepare(frame, meta: DatasetMeta):
+    """Turn 'true'/'false' into booleans; anything else stays text and fails validation with its value."""
+    frame = frame.copy()
+    for spec in meta.columns.values():
+        if spec.type == "boolean" and spec.name in frame:
+            frame[spec.name] = frame[spec.name].map(
+                lambda v: BOOLEAN_TEXT.get(v.strip().lower(), v) if isinstance(v, str) else v)
+    return frame
+
+
 def validate_frame(frame, meta: DatasetMeta, display: str, lookups: dict[str, set] | None = None):
     """Validated, typed copy of ``frame``, or InputError listing every problem."""
     import pandera.errors as pe
 
+    frame = _prepare(frame, meta)
     schema = build_schema(meta, lookups)
     try:
         return schema.validate(frame, lazy=True)

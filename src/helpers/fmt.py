@@ -43,7 +43,7 @@ def with_unit(value, unit: str, qualifier: str | None = None) -> str:
     if is_missing(value):
         return MISSING
     kind = UNITS[unit].kind if unit in UNITS else "measure"
-    if kind == "percent":
+    if kind in ("percent", "change"):
         text = percent(value)
     elif unit == "usd_million":
         text = f"USD {number(value)} million"

@@ -113,7 +113,7 @@ def build_schema(meta: DatasetMeta, lookups: dict[str, set] | None = None):
             known = lookups.get(spec.references, set())
             sep = spec.separator
             checks.append(pa.Check(
-                lambda v, known=known, sep=sep: all(p.strip() in known for p in (v.split(sep) if sep else [v])),
+                lambda v, known=known, sep=sep: all(p.strip() in known for p in (str(v).split(sep) if sep else [str(v)])),
                 element_wise=True, error=f"every value listed in {spec.references}"))
         if spec.type == "string" and not spec.nullable:
             checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, error="a non-blank text"))

@@ -9,13 +9,18 @@ from dataclasses import dataclass
 class Unit:
     code: str
     label: str
-    kind: str  # "percent" | "count" | "measure"
+    kind: str  # "percent" (0-100) | "change" (signed %) | "count" (whole, >= 0) | "measure"
 
 
 UNITS = {u.code: u for u in [
     Unit("percent", "%", "percent"),
+    Unit("percent_change", "% change", "change"),
     Unit("people", "people", "count"),
     Unit("count", "number", "count"),
+    Unit("people_million", "million people", "measure"),
+    Unit("minutes", "minutes", "count"),
+    Unit("days", "days", "count"),
+    Unit("hours", "hours", "measure"),
     Unit("institutions", "institutions", "count"),
     Unit("per_100k", "per 100,000 inhabitants", "measure"),
     Unit("per_km2", "inhabitants per km²", "measure"),
