@@ -40,7 +40,8 @@ class Problem:
             where.append(f"row {self.row} (line {self.row + 1})")
         if self.column:
             where.append(f"column '{self.column}'")
-        value = "" if self.value is None else f": value {self.value!r}"
+        raw = self.value.item() if hasattr(self.value, "item") else self.value  # numpy scalar -> Python
+        value = "" if raw is None else f": value {raw!r}"
         return f"{', '.join(where)}{value}: expected {self.rule}"
 
 

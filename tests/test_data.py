@@ -1,0 +1,160 @@
+"""Data validation: the real data passes; every class of bad input is reported with file, row and column."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli
+from helpers.data import Edition, load
+from helpers.errors import InputError
+from helpers.project import Project
+from helpers.validate import validate_edition
+
+YEAR = 2022
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A project skeleton with a copy of the real 2022 data, to corrupt."""
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "data" / str(YEAR), root / "data" / str(YEAR))
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(REPO / name, root / name)
+    return root
+
+
+def rewrite(path: Path, edit) -> None:
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set data row ``row`` (1-based, header not counted) of ``column``."""
+    def edit(rows):
+        rows[row][rows[0].index(column)] = value
+    rewrite(path, edit)
+
+
+def problems(root: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        validate_edition(Project(root), YEAR)
+    return info.value.problems
+
+
+def test_real_data_is_valid():
+    assert validate_edition(Project(REPO), YEAR) == len(list((REPO / f"data/{YEAR}").glob("*.yml")))
+
+
+def test_every_dataset_has_metadata_and_provenance():
+    edition = Edition(YEAR, REPO)
+    for name in edition.names():
+        meta = edition.meta(name)
+        assert meta.title and meta.description and meta.attribution, name
+        assert {"section", "page", "ref_period", "source"} <= set(meta.columns), name
+        assert all(spec.description for spec in meta.columns.values()), name
+        assert (edition.folder / f"{name}.csv").is_file(), name
+
+
+def test_loader_returns_typed_frames():
+    frame = load("indicators", YEAR, REPO)
+    assert str(frame["value"].dtype) == "Float64" and str(frame["page"].dtype) == "Int64"
+    agencies = load("agencies", YEAR, REPO)
+    assert str(agencies["in_country_team"].dtype) == "boolean"
+
+
+@pytest.mark.parametrize("dataset,row,column,value,expected", [
+    ("indicators", 3, "value", "abc", "column 'value': value 'abc': expected a value of type Float64"),
+    ("indicators", 2, "value", "151.2", "column 'value'"),
+    ("indicators", 4, "theme", "weather", "column 'theme': value 'weather': expected one of"),
+    ("initiatives", 5, "implemented_by", "UNHCR;UNXYZ", "expected every value listed in agencies.code"),
+    ("outcomes", 2, "work_area", "7", "column 'work_area'"),
+    ("capacities", 1, "value", "-5", "a count, a whole number of 0 or more"),
+    ("capacities", 2, "value", "12.5", "a count, a whole number of 0 or more"),
+    ("indicators", 6, "page", "0", "column 'page': value 0: expected >= 1"),
+    ("indicators", 7, "source", "somewhere", "expected every value listed in sources.id"),
+    ("agencies", 2, "in_country_team", "maybe", "column 'in_country_team': value 'maybe'"),
+    ("glossary", 3, "meaning", "", "column 'meaning'"),
+])
+def test_bad_cell_is_reported_with_file_row_and_column(data_copy, dataset, row, column, value, expected):
+    set_cell(data_copy / f"data/{YEAR}/{dataset}.csv", row, column, value)
+    found = problems(data_copy)
+    assert len(found) >= 1
+    assert any(f"data/{YEAR}/{dataset}.csv, row {row} (line {row + 1})" in p and expected in p for p in found), found
+
+
+def test_percentage_out_of_range(data_copy):
+    set_cell(data_copy / f"data/{YEAR}/indicators.csv", 2, "value", "151.2")  # row 2 is a percentage
+    assert any("row 2 (line 3), column 'value'" in p and "percentage between 0 and 100" in p
+               for p in problems(data_copy))
+
+
+def test_duplicate_key(data_copy):
+    rewrite(data_copy / f"data/{YEAR}/outcomes.csv", lambda rows: rows.append(list(rows[3])))
+    found = problems(data_copy)
+    assert any("outcomes.csv, row 3" in p and "unique key" in p for p in found), found
+    assert any("outcomes.csv, row 11" in p and "unique key" in p for p in found), found
+
+
+def test_missing_column(data_copy):
+    def drop(rows):
+        i = rows[0].index("label")
+        for r in rows:
+            del r[i]
+    rewrite(data_copy / f"data/{YEAR}/indicators.csv", drop)
+    assert any("indicators.csv, column 'label'" in p and "present" in p for p in problems(data_copy))
+
+
+def test_unknown_extra_column(data_copy):
+    rewrite(data_copy / f"data/{YEAR}/principles.csv", lambda rows: [r.append("x") for r in rows])
+    assert any("principles.csv, column 'x'" in p for p in problems(data_copy))
+
+
+def test_empty_file(data_copy):
+    (data_copy / f"data/{YEAR}/principles.csv").write_text("")
+    assert any("principles.csv: the file is empty" in p for p in problems(data_copy))
+
+
+def test_malformed_csv(data_copy):
+    path = data_copy / f"data/{YEAR}/principles.csv"
+    path.write_text(path.read_text() + '6,"Unclosed quote,2.1 Synopsis,20,,report\n7,x,y\n')
+    assert any("principles.csv: malformed CSV" in p for p in problems(data_copy))
+
+
+def test_non_utf8_bytes(data_copy):
+    path = data_copy / f"data/{YEAR}/principles.csv"
+    path.write_bytes(path.read_bytes().replace("Gender".encode(), "G\xe9nder".encode("latin-1")))
+    assert any("principles.csv, line 3: byte 0xe9 is not UTF-8" in p for p in problems(data_copy))
+
+
+def test_csv_without_metadata(data_copy):
+    (data_copy / f"data/{YEAR}/stray.csv").write_text("a\n1\n")
+    assert any("stray.csv: no metadata file" in p for p in problems(data_copy))
+
+
+def test_every_problem_is_reported_at_once(data_copy):
+    set_cell(data_copy / f"data/{YEAR}/indicators.csv", 3, "value", "abc")
+    set_cell(data_copy / f"data/{YEAR}/outcomes.csv", 1, "work_area", "9")
+    found = problems(data_copy)
+    assert any("indicators.csv" in p for p in found) and any("outcomes.csv" in p for p in found)
+
+
+def test_validate_command_exits_2_naming_file_row_and_column(data_copy):
+    set_cell(data_copy / f"data/{YEAR}/finance.csv", 2, "value", "lots")
+    done = run_cli(data_copy, "validate", "--year", str(YEAR))
+    assert done.returncode == 2
+    assert f"data/{YEAR}/finance.csv, row 2 (line 3), column 'value': value 'lots'" in done.stderr
+    assert run_cli(REPO, "validate", "--year", str(YEAR)).returncode == 0
+
+
+def test_build_validates_before_any_notebook_runs(minibook):
+    set_cell(minibook / "data/2030/values.csv", 1, "value", "many")
+    done = run_cli(minibook, "build", "--year", "2030")
+    assert done.returncode == 2
+    assert "data/2030/values.csv, row 1 (line 2), column 'value': value 'many'" in done.stderr
+    assert not (minibook / "_build/cache").exists()
