@@ -161,7 +161,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out) -> Pa
         print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
         return index
     fill_about_page(source, BuildManifest(year, commit, outcomes))
-    html = run_jupyter_book(source, staging / "out")
+    html = run_jupyter_book(source, staging / "out", project.root)
     publish(html, config.html_dir)
     key_file.write_text(key + "\n")
     print(f"Built the {year} book in {time.perf_counter() - started:.1f} s.", file=out)

@@ -47,6 +47,13 @@ class Chart:
     year: int
 
 
+def wrap(label: str, width: int = 28) -> str:
+    """Break a long category label over lines so the chart keeps its width on a phone."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
 def chart_title(title: str, unit: str) -> str:
     return f"{title} ({unit_label(unit)})"
 
@@ -74,10 +81,10 @@ def bar(frame, category: str, value: str, *, title: str, unit: str, source: str,
     data = frame[[category, value]].copy()
     data[value] = data[value].astype("float64")
     data = data.sort_values(value, ascending=True, na_position="first")
-    height = 1.0 + 0.42 * len(data)
+    height = 1.0 + 0.42 * sum(wrap(c).count("\n") + 1 for c in data[category].astype(str))
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
     colours = [PALETTE[1] if highlight and label == highlight else PALETTE[0] for label in data[category]]
-    ax.barh(data[category].astype(str), data[value].fillna(0), color=colours)
+    ax.barh([wrap(c) for c in data[category].astype(str)], data[value].fillna(0), color=colours)
     top = float(data[value].max(skipna=True) or 1)
     for i, v in enumerate(data[value]):
         text = fmt.MISSING if fmt.is_missing(v) else (fmt.percent(v) if unit == "percent" else fmt.number(v))
@@ -143,3 +150,35 @@ def describe_bars(frame, category: str, value: str, title: str, unit: str) -> st
     gap = f" {missing} value(s) are not available." if missing else ""
     return (f"Horizontal bar chart, {title}, with {len(frame)} bars. The highest is "
             f"{top[category]} at {show(top[value])}; the lowest is {low[category]} at {show(low[value])}.{gap}")
+
+
+def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: int, xlabel: str = "",
+            ylabel: str = "", alt: str | None = None) -> Chart:
+    """Annotated heatmap of counts in one sequential colour-blind-safe palette."""
+    apply_theme()
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    rows, cols = matrix.shape
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, max(2.5, 0.36 * rows + 1.6)))
+    sns.heatmap(matrix.astype(float), annot=matrix.astype(int), fmt="d", cmap="Blues", cbar=False,
+                linewidths=0.5, linecolor="#FFFFFF", ax=ax, annot_kws={"fontsize": 9})
+    ax.set_title(chart_title(title, unit))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", rotation=0 if cols <= 6 else 90)
+    ax.tick_params(axis="y", rotation=0)
+    fig.tight_layout()
+    if alt is None:
+        flat = matrix.stack()
+        top = flat.idxmax()
+        alt = (f"Heatmap, {title}: {rows} rows by {cols} columns. The largest count, {int(flat.max())}, "
+               f"is at {top[0]} and {top[1]}.")
+    return Chart(fig, title, unit, alt, source, dataset, year)
+
+
+def with_period_labels(frame, year: int, column: str = "what"):
+    """Add a category column 'label (period)' so several periods of one indicator sit side by side."""
+    from .page import period_text
+
+    return frame.assign(**{column: [f"{l} ({period_text(p, year)})" for l, p in zip(frame["label"], frame["ref_period"])]})

@@ -49,6 +49,9 @@ def period_text(ref_period, year: int) -> str:
     if fmt.is_missing(ref_period) or not str(ref_period).strip():
         return str(year)
     text = str(ref_period)
+    if "/" in text:
+        start, end = text.split("/", 1)
+        return f"{period_text(start, year)} to {period_text(end, year)}"
     if "-Q" in text:
         y, q = text.split("-Q")
         return f"the {['first', 'second', 'third', 'fourth'][int(q) - 1]} quarter of {y}"
@@ -59,23 +62,41 @@ def period_text(ref_period, year: int) -> str:
     return text
 
 
-def indicator_texts(frame, year: int, key_column: str = "indicator") -> dict[str, Text]:
-    """Glue every row: '<key>' -> value with unit and qualifier; '<key>_period' -> its reference period."""
+def period_sort_key(ref_period) -> str:
+    """Sort periods as text: '2018' < '2020' < '2020-Q3' < '2022-12'; empty (the edition) last."""
+    return "9999" if fmt.is_missing(ref_period) or not str(ref_period) else str(ref_period).split("/")[-1]
+
+
+def glue_figures(frame, year: int, key: str = "indicator", prefix: str = "") -> dict[str, Text]:
+    """Glue every figure of ``frame`` for use in prose.
+
+    For each value of the ``key`` column: '<prefix><key>' is the latest value (with unit and
+    qualifier), '<key>_period' its period; when the frame holds earlier periods too,
+    '<key>_earlier' and '<key>_earlier_period' give the earliest one.
+    """
     values = {}
-    for row in frame.itertuples(index=False):
-        key = getattr(row, key_column)
-        values[key] = fmt.with_unit(row.value, row.unit, getattr(row, "qualifier", None))
-        values[f"{key}_period"] = period_text(getattr(row, "ref_period", None), year)
+    frame = frame.assign(_order=frame["ref_period"].map(period_sort_key)).sort_values("_order", kind="stable")
+    for name, rows in frame.groupby(key, sort=False):
+        latest, earliest = rows.iloc[-1], rows.iloc[0]
+        name = f"{prefix}{name}"
+        values[name] = fmt.with_unit(latest["value"], latest["unit"], latest.get("qualifier"))
+        values[f"{name}_period"] = period_text(latest.get("ref_period"), year)
+        if len(rows) > 1:
+            values[f"{name}_earlier"] = fmt.with_unit(earliest["value"], earliest["unit"], earliest.get("qualifier"))
+            values[f"{name}_earlier_period"] = period_text(earliest.get("ref_period"), year)
     return glue_many(values)
 
 
-def table(frame, columns: dict[str, str], caption: str | None = None):
+def table(frame, columns: dict[str, str], caption: str | None = None, escape: bool = True):
     """An HTML table of ``frame`` with readable headers, without the index; missing cells read 'n.a.'."""
-    from IPython.display import HTML, display
+    from IPython.display import HTML, Markdown, display
 
+    if frame.empty:
+        display(Markdown(f"*{caption + ': n' if caption else 'N'}o figures are available for this edition.*"))
+        return
     shown = frame[list(columns)].rename(columns=columns).astype(object)
     shown = shown.where(~shown.isna(), fmt.MISSING)
-    html_table = shown.to_html(index=False, escape=True, border=0, classes="rb-table")
+    html_table = shown.to_html(index=False, escape=escape, border=0, classes="rb-table")
     if caption:
         import html as _html
 
@@ -91,3 +112,24 @@ def indicator_table(frame, year: int, caption: str | None = None):
     )
     table(shown, {"label": "Indicator", "shown_value": "Value", "shown_period": "Period", "source": "Source"},
           caption)
+
+
+def gap_notices(gaps, section_prefix: str) -> str:
+    """Markdown notices for the charts and sections of the report whose values are not available."""
+    rows = gaps[gaps["section"].str.startswith(section_prefix)]
+    notes = [f"```{{admonition}} Not available: {r.title}\n:class: note\n"
+             f"What the report says: {r.known}.\n\nWhat is missing: {r.missing}.\n```"
+             for r in rows.itertuples(index=False)]
+    return "\n\n".join(notes)
+
+
+def show_markdown(text: str) -> None:
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def bullet_list(items, year: int) -> str:
+    """Markdown bullets, or a 'not available' line when there is nothing to list."""
+    items = [str(i) for i in items if not fmt.is_missing(i)]
+    return "\n".join(f"- {i}" for i in items) if items else f"*Not available for {year}.*"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,7 +62,10 @@ def fill_about_page(source: Path, manifest: BuildManifest) -> None:
             page.write_text(text.replace(ABOUT_MARKER, render_about(manifest)), encoding="utf-8")
 
 
-def run_jupyter_book(source: Path, output: Path) -> Path:
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run_jupyter_book(source: Path, output: Path, project_root: Path | None = None) -> Path:
     """Strict Jupyter Book build; returns the HTML folder or raises BuildError with Sphinx's messages."""
     jb = Path(sys.executable).with_name("jupyter-book")
     command = [str(jb) if jb.exists() else "jupyter-book", "build", str(source), "--path-output", str(output),
@@ -73,6 +77,9 @@ def run_jupyter_book(source: Path, output: Path) -> Path:
         messages = [line for line in (done.stdout + done.stderr).splitlines()
                     if "WARNING" in line or "ERROR" in line or "Error" in line or "Exception" in line]
         detail = "\n".join(messages[-40:]) or (done.stdout + done.stderr)[-4000:]
+        detail = ANSI.sub("", detail)
+        if project_root is not None:  # point at the project's files, not the staging copy
+            detail = detail.replace(f"{source}/", f"{project_root}/")
         raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
     return html
 

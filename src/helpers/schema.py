@@ -18,10 +18,13 @@ from .units import UNITS
 
 TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
+# YYYY, YYYY-MM or YYYY-Qn, or a range of two of them joined by "/"
+PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?(/\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?)?$"
+
 PROVENANCE = {
     "section": {"type": "string", "description": "Section of the report that states the figure."},
     "page": {"type": "integer", "min": 1, "description": "Page of that section in the report's table of contents."},
-    "ref_period": {"type": "string", "nullable": True,
+    "ref_period": {"type": "string", "nullable": True, "pattern": PERIOD_PATTERN,
                    "description": "Period the figure refers to, where it differs from the edition year."},
     "source": {"type": "string", "references": "sources.id",
                "description": "Original source the report cites (its endnotes), or the report itself."},
@@ -40,6 +43,7 @@ class ColumnSpec:
     allowed: list | None = None
     references: str | None = None  # "dataset.column": every value must exist there
     separator: str | None = None  # several values in one cell, e.g. "FAO;ILO"
+    pattern: str | None = None  # a regular expression every value must match
     unique: bool = False
 
 
@@ -115,6 +119,9 @@ def build_schema(meta: DatasetMeta, lookups: dict[str, set] | None = None):
             checks.append(pa.Check(
                 lambda v, known=known, sep=sep: all(p.strip() in known for p in (str(v).split(sep) if sep else [str(v)])),
                 element_wise=True, error=f"every value listed in {spec.references}"))
+        if spec.pattern:
+            checks.append(pa.Check.str_matches(spec.pattern, error="a period such as 2022, 2022-12, 2022-Q3 or 2020/2022"
+                                               if spec.pattern == PERIOD_PATTERN else f"text matching {spec.pattern}"))
         if spec.type == "string" and not spec.nullable:
             checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, error="a non-blank text"))
         columns[spec.name] = pa.Column(TYPES[spec.type], checks=checks, nullable=spec.nullable,

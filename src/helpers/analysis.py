@@ -1,0 +1,65 @@
+"""Analysis the report does not have: who implements what, who works with whom, where the work happens."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pandas as pd
+
+from .framework import split_list
+
+
+def implementations(initiatives: pd.DataFrame) -> pd.DataFrame:
+    """One row per (initiative, implementing agency, work area)."""
+    rows = [(r.initiative, code, r.work_area) for r in initiatives.itertuples(index=False)
+            for code in split_list(r.implemented_by)]
+    return pd.DataFrame(rows, columns=["initiative", "agency", "work_area"])
+
+
+def agency_by_work_area(initiatives: pd.DataFrame) -> pd.DataFrame:
+    """Initiatives each agency implements in each work area (agencies as rows, work areas as columns)."""
+    pairs = implementations(initiatives)
+    table = pd.crosstab(pairs["agency"], pairs["work_area"])
+    table = table.reindex(columns=sorted(set(initiatives["work_area"].dropna().astype(int))), fill_value=0)
+    return table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+
+
+def co_implementation(initiatives: pd.DataFrame) -> pd.DataFrame:
+    """Symmetric matrix: how many initiatives each pair of agencies implements together."""
+    counts: dict[tuple[str, str], int] = {}
+    agencies: set[str] = set()
+    for cell in initiatives["implemented_by"]:
+        codes = sorted(set(split_list(cell)))
+        agencies.update(codes)
+        for a, b in combinations(codes, 2):
+            counts[(a, b)] = counts.get((a, b), 0) + 1
+    order = sorted(agencies)
+    matrix = pd.DataFrame(0, index=order, columns=order)
+    for (a, b), n in counts.items():
+        matrix.loc[a, b] = matrix.loc[b, a] = n
+    partnered = matrix.sum(axis=1) > 0
+    return matrix.loc[partnered, partnered]
+
+
+def places_count(initiatives: pd.DataFrame) -> pd.DataFrame:
+    """How many highlighted initiatives name each place."""
+    rows = [(place, r.initiative) for r in initiatives.itertuples(index=False) for place in split_list(r.places)]
+    frame = pd.DataFrame(rows, columns=["place", "initiative"])
+    return (frame.groupby("place")["initiative"].nunique().rename("initiatives").reset_index()
+            .sort_values(["initiatives", "place"], ascending=[False, True], kind="stable"))
+
+
+def work_area_shares(initiatives: pd.DataFrame, capacities: pd.DataFrame, work_areas: pd.DataFrame) -> pd.DataFrame:
+    """Each work area's share (%) of the highlighted initiatives and of the institutions strengthened.
+
+    Institutions are counted once per area: a total with parts counts, its parts do not.
+    """
+    inits = initiatives.groupby("work_area")["initiative"].nunique()
+    inst = capacities[(capacities["unit"] == "institutions") & capacities["part_of"].isna()]
+    inst = inst.groupby("work_area")["value"].sum()
+    frame = work_areas[["work_area", "title"]].copy()
+    frame["initiatives"] = frame["work_area"].map(inits).fillna(0).astype(int)
+    frame["institutions"] = frame["work_area"].map(inst).astype("Float64")
+    frame["initiatives_share"] = 100 * frame["initiatives"] / frame["initiatives"].sum()
+    frame["institutions_share"] = 100 * frame["institutions"] / frame["institutions"].sum()
+    return frame

@@ -1,0 +1,65 @@
+"""The data dictionary page, generated from each dataset's metadata."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from .charts import download_href
+from .data import Edition, record_dependency
+from .schema import ColumnSpec
+from .units import UNITS
+
+
+def catalogue(year: int) -> pd.DataFrame:
+    """One row per dataset: linked name, title, row count, description."""
+    edition = Edition(year)
+    rows = []
+    for name in edition.names():
+        meta = edition.meta(name)
+        record_dependency(edition.folder / f"{name}.yml")
+        csv_path = edition.folder / f"{name}.csv"
+        count = max(0, sum(1 for _ in csv_path.open(encoding="utf-8", errors="replace")) - 1) if csv_path.is_file() else 0
+        if csv_path.is_file():
+            record_dependency(csv_path)
+        link = f'<a href="{html.escape(download_href(name, year))}" download><code>{name}.csv</code></a>'
+        rows.append({"name": name, "link": link, "title": meta.title, "rows": count, "description": meta.description})
+    return pd.DataFrame(rows)
+
+
+def rules(spec: ColumnSpec) -> str:
+    """A column's constraints in words."""
+    parts = [spec.type, "may be empty" if spec.nullable else "required"]
+    if spec.min is not None:
+        parts.append(f"at least {spec.min:g}")
+    if spec.max is not None:
+        parts.append(f"at most {spec.max:g}")
+    if spec.allowed:
+        parts.append("one of: " + ", ".join(map(str, spec.allowed)))
+    if spec.references:
+        parts.append(f"values from {spec.references}" + (f", separated by '{spec.separator}'" if spec.separator else ""))
+    return "; ".join(parts)
+
+
+def columns_markdown(year: int) -> str:
+    """A table of columns for every dataset (Markdown, one block per dataset)."""
+    edition = Edition(year)
+    blocks = []
+    for name in edition.names():
+        meta = edition.meta(name)
+        key = ", ".join(meta.primary_key) or "none"
+        lines = [f"**{meta.title}** (`{name}`; one row per {key})", "",
+                 "| Column | Meaning | Rules |", "|---|---|---|"]
+        for spec in meta.columns.values():
+            meaning = spec.description.replace("|", "/").replace("\n", " ")
+            lines.append(f"| `{spec.name}` | {meaning} | {rules(spec).replace('|', '/')} |")
+        if meta.unit_column:
+            lines += ["", f"The `{meta.unit_column}` column gives the unit of `{meta.value_column}`; percentages must "
+                          "lie between 0 and 100 and counts must be whole numbers of 0 or more."]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def units_frame() -> pd.DataFrame:
+    return pd.DataFrame([{"code": u.code, "label": u.label, "kind": u.kind} for u in UNITS.values()])

@@ -1,0 +1,115 @@
+"""The Cooperation Framework's pages: work areas, outcomes, highlighted initiatives and their stories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import charts, fmt
+from .data import load
+
+
+def split_list(cell) -> list[str]:
+    """'FAO;ILO' -> ['FAO', 'ILO']; empty -> []."""
+    if fmt.is_missing(cell) or not str(cell).strip():
+        return []
+    return [part.strip() for part in str(cell).split(";") if part.strip()]
+
+
+@dataclass
+class Framework:
+    """Every dataset a Cooperation Framework page needs, loaded once."""
+
+    year: int
+
+    def __post_init__(self):
+        self.work_areas = load("work_areas", self.year)
+        self.outcomes = load("outcomes", self.year)
+        self.agencies = load("agencies", self.year)
+        self.initiatives = load("initiatives", self.year).merge(
+            self.outcomes[["outcome", "work_area"]], on="outcome", how="left")
+        self.figures = load("initiative_figures", self.year)
+        self.stories = load("stories", self.year)
+        self.capacities = load("capacities", self.year)
+        self.strategic = load("strategic_areas", self.year)
+        self.sources = load("sources", self.year)
+
+    def area_title(self, area: int) -> str:
+        row = self.work_areas[self.work_areas["work_area"] == area]
+        return str(row["title"].iloc[0]) if len(row) else fmt.MISSING
+
+    def agency_name(self, code: str) -> str:
+        row = self.agencies[self.agencies["code"] == code]
+        return f"{row['name'].iloc[0]} ({code})" if len(row) else code
+
+    def outcomes_of(self, area: int):
+        return self.outcomes[self.outcomes["work_area"] == area].sort_values("outcome")
+
+    def glue_area(self, area: int) -> None:
+        """Headings and counts for a work-area page: title, outcome titles, how many initiatives and figures."""
+        from .page import glue_many
+
+        inits = self.initiatives[self.initiatives["work_area"] == area]
+        values = {"area_number": str(area), "area_title": self.area_title(area),
+                  "area_outcome_count": len(self.outcomes_of(area)),
+                  "area_initiative_count": len(inits),
+                  "area_figure_count": int(self.figures["initiative"].isin(inits["initiative"]).sum()),
+                  "area_agency_count": len({a for cell in inits["implemented_by"] for a in split_list(cell)}),
+                  "area_strategic_count": int((self.strategic["work_area"] == area).sum())}
+        for i, row in enumerate(self.outcomes_of(area).itertuples(index=False), start=1):
+            values[f"outcome_{i}_heading"] = f"Outcome {row.outcome}: {row.title}"
+        glue_many(values)
+
+    def strategic_areas_markdown(self, area: int) -> str:
+        rows = self.strategic[self.strategic["work_area"] == area].sort_values("item")
+        if rows.empty:
+            return f"*The strategic areas for this work area are not available for {self.year}.*"
+        return "\n".join(f"- **{r.focus}**: {r.summary}" for r in rows.itertuples(index=False))
+
+    def capacities_chart(self, area: int):
+        """Bars of the area's capacity figures (latest period; totals with parts are left to the text)."""
+        rows = self.capacities[self.capacities["work_area"] == area].copy()
+        rows = rows.assign(_p=rows["ref_period"].fillna("9999")).sort_values("_p").drop_duplicates("metric", keep="last")
+        has_parts = set(rows["part_of"].dropna())
+        rows = rows[~rows["metric"].isin(has_parts)]
+        from .units import unit_label
+
+        rows = rows.assign(what=[f"{_shorten(d)} ({unit_label(u)})" for d, u in zip(rows["description"], rows["unit"])])
+        return charts.bar(rows, "what", "value", title=f"Capacities strengthened in work area {area}",
+                          unit="count", source=charts.source_line(rows, self.sources, self.year),
+                          dataset="capacities", year=self.year)
+
+    def outcome_markdown(self, outcome: int) -> str:
+        """Each highlighted initiative of an outcome: what it does, who implements it with whom, where, its figures."""
+        inits = self.initiatives[self.initiatives["outcome"] == outcome]
+        if inits.empty:
+            return f"*No highlighted initiative is available for this outcome in {self.year}.*"
+        blocks = []
+        for row in inits.itertuples(index=False):
+            agencies = ", ".join(self.agency_name(c) for c in split_list(row.implemented_by))
+            lines = [f"**{row.title}.** {row.summary}", "",
+                     f"- *Implemented by:* {agencies or fmt.MISSING}"]
+            partners = split_list(row.partners)
+            lines.append(f"- *Partners named:* {', '.join(partners) if partners else 'none named'}")
+            places = split_list(row.places)
+            if places:
+                lines.append(f"- *Places named:* {', '.join(places)}")
+            stories = self.stories[self.stories["initiative"] == row.initiative]
+            for story in stories.itertuples(index=False):
+                lines += ["", f"> **Story — {story.title}.** {story.summary}"]
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+    def outcome_figures(self, outcome: int):
+        """Key figures of the outcome's initiatives as a table frame (initiative, figure, value, where stated)."""
+        inits = self.initiatives[self.initiatives["outcome"] == outcome][["initiative", "title"]]
+        rows = self.figures.merge(inits, on="initiative")
+        return rows.assign(
+            shown=[fmt.with_unit(r.value, r.unit, r.qualifier) for r in rows.itertuples()],
+            where=[f"{r.section}, p. {r.page}" + ("" if r.statement == "result" else f" ({r.statement})")
+                   for r in rows.itertuples()],
+        )
+
+
+def _shorten(text: str, limit: int = 48) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
