@@ -61,3 +61,90 @@ def test_images_have_alt_text_and_charts_link_their_csv(built):
 def test_about_page_names_the_edition_and_the_data(built):
     about = (built / "book/about.html").read_text(encoding="utf-8")
     assert str(YEAR) in about and f"data/{YEAR}/indicators.csv" in about
+
+
+# Which built page presents each report section (the book follows the report's table of contents).
+SECTION_PAGES = {
+    "Foreword": "book/un_system.html",
+    "The United Nations System in Mexico": "book/un_system.html",
+    "Mexico at a glance": "book/at_a_glance.html",
+    "Chapter 1": "book/chapter_1.html",
+    "2.1": "book/framework.html",
+    "Area 1": "book/work_area_1.html",
+    "Area 2": "book/work_area_2.html",
+    "Area 3": "book/work_area_3.html",
+    "Area 4": "book/work_area_4.html",
+    "2.3": "book/partnerships.html",
+    "2.4": "book/working_together.html",
+    "2.6": "book/finance.html",
+}
+FIGURE_DATASETS = ["indicators", "un_system", "capacities", "initiative_figures", "partnerships", "working_together",
+                   "finance"]
+
+
+def page_text(built: Path, page: str) -> str:
+    soup = BeautifulSoup((built / page).read_text(encoding="utf-8"), "html.parser")
+    return " ".join((soup.find("article") or soup).get_text(" ").split())
+
+
+def page_for(section: str) -> str:
+    return next(page for prefix, page in SECTION_PAGES.items() if section.startswith(prefix))
+
+
+def test_every_curated_figure_is_on_the_page_of_its_section(built):
+    texts: dict[str, str] = {}
+    checked, missing, sections = 0, [], set()
+    for dataset in FIGURE_DATASETS:
+        for row in load(dataset, YEAR, REPO).itertuples(index=False):
+            page = page_for(row.section)
+            text = texts.setdefault(page, page_text(built, page))
+            shown = fmt.with_unit(row.value, row.unit, row.qualifier)
+            checked += 1
+            sections.add(page)
+            if shown not in text:
+                missing.append(f"{dataset}: {shown!r} not on {page}")
+    assert checked >= 80 and len(sections) >= 10
+    assert not missing, missing
+
+
+def test_every_entry_of_the_report_contents_has_a_page(built):
+    seed = REPO.parent / "shared" / "seeds" / "000_80f0bb2e607cb1b5.txt"
+    if not seed.is_file():
+        pytest.skip("report text not beside the repository")
+    text = seed.read_text(encoding="utf-8")
+    contents = text[text.index("CONTENT\n"):text.index("FOREWORD BY THE RESIDENT COORDINATOR\n\nIn Mexico")]
+    entries = [line.split("\t", 1)[1].strip() for line in contents.splitlines() if "\t" in line]
+    pages = {
+        "FOREWORD": "un_system", "UNITED NATIONS SYSTEM COUNTRY TEAM": "un_system", "KEY SUSTAINABLE": "un_system",
+        "CHAPTER 1": "chapter_1", "CHAPTER 2": "framework", "2.1": "framework", "2.2": "work_area_1",
+        "Area 1": "work_area_1", "Area 2": "work_area_2", "Area 3": "work_area_3", "Area 4": "work_area_4",
+        "2.3": "partnerships", "2.4": "working_together", "2.5": "evaluations", "2.6": "finance",
+        "CHAPTER 3": "priorities", "ABBREVIATIONS": "glossary",
+    }
+    assert len(entries) >= 17
+    for entry in entries:
+        page = next((p for prefix, p in pages.items() if entry.startswith(prefix)), None)
+        assert page, f"no page for the report's entry {entry!r}"
+        assert (built / f"book/{page}.html").is_file()
+
+
+def test_no_stderr_and_code_folded_on_every_page(built):
+    for name, soup in pages(built).items():
+        assert not soup.select(".output.stderr, .stderr"), name
+        if soup.select(".cell_input"):
+            assert soup.select(".tag_hide-input"), f"{name}: code not folded"
+
+
+def test_next_year_chapter_takes_its_title_from_the_parameter(built):
+    soup = BeautifulSoup((built / "book/priorities.html").read_text(encoding="utf-8"), "html.parser")
+    assert soup.find("h1").get_text(" ", strip=True).startswith(f"Chapter 3: Priorities for {YEAR + 1}")
+
+
+def test_every_chart_has_title_unit_source_and_data_link(built):
+    charts = 0
+    for name, soup in pages(built).items():
+        for figure in soup.select("figure.rb-chart"):
+            charts += 1
+            assert "(" in figure.select_one(".rb-chart-title").get_text(), name  # title carries its unit
+            assert "Results Report" in figure.select_one(".rb-source").get_text(), name
+    assert charts >= 10

@@ -78,6 +78,19 @@ class Framework:
                           unit="count", source=charts.source_line(rows, self.sources, self.year),
                           dataset="capacities", year=self.year)
 
+    def capacities_table(self, area: int):
+        """Every capacity figure of the area, with its period, ready for ``page.table``."""
+        from .page import period_text
+
+        rows = self.capacities[self.capacities["work_area"] == area]
+        return rows.assign(shown=[fmt.with_unit(r.value, r.unit, r.qualifier) for r in rows.itertuples()],
+                           period=[period_text(p, self.year) for p in rows["ref_period"]])
+
+    def context_indicators(self, area: int):
+        """National indicators the report quotes inside the work area's section."""
+        indicators = load("indicators", self.year)
+        return indicators[indicators["section"].str.startswith(f"Area {area}:")]
+
     def outcome_markdown(self, outcome: int) -> str:
         """Each highlighted initiative of an outcome: what it does, who implements it with whom, where, its figures."""
         inits = self.initiatives[self.initiatives["outcome"] == outcome]
