@@ -49,7 +49,7 @@ class Framework:
         from .page import glue_many
 
         inits = self.initiatives[self.initiatives["work_area"] == area]
-        values = {"area_number": str(area), "area_title": self.area_title(area),
+        values = {"area_heading": f"Work area {area}: {self.area_title(area)}",
                   "area_outcome_count": len(self.outcomes_of(area)),
                   "area_initiative_count": len(inits),
                   "area_figure_count": int(self.figures["initiative"].isin(inits["initiative"]).sum()),

@@ -5,27 +5,25 @@ from __future__ import annotations
 from . import fmt
 
 
-class Text(str):
-    """A string whose plain-text form is itself (no quotes), so ``{glue}`key``` reads as prose."""
+def glue_text(key: str, text) -> str:
+    """Glue ``text`` for ``{glue:text}`key``` in prose.
 
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def glue_text(key: str, text) -> Text:
+    Values are glued as ``str``: the role literal-evaluates the quoted repr back to the string, so
+    '2,100' stays '2,100' (a bare 2,100 would be read as the tuple (2, 100)).
+    """
     from myst_nb import glue
 
     if fmt.is_missing(text):
-        value = Text(fmt.MISSING)
-    elif isinstance(text, (int, float)) and not isinstance(text, bool) and not isinstance(text, Text):
-        value = Text(fmt.number(text))  # numbers read with thousands separators
+        value = fmt.MISSING
+    elif isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = fmt.number(text)  # numbers read with thousands separators
     else:
-        value = Text(str(text))
+        value = str(text)
     glue(key, value, display=False)
     return value
 
 
-def glue_many(values: dict[str, object]) -> dict[str, Text]:
+def glue_many(values: dict[str, object]) -> dict[str, str]:
     return {key: glue_text(key, text) for key, text in values.items()}
 
 
@@ -67,7 +65,7 @@ def period_sort_key(ref_period) -> str:
     return "9999" if fmt.is_missing(ref_period) or not str(ref_period) else str(ref_period).split("/")[-1]
 
 
-def glue_figures(frame, year: int, key: str = "indicator", prefix: str = "") -> dict[str, Text]:
+def glue_figures(frame, year: int, key: str = "indicator", prefix: str = "") -> dict[str, str]:
     """Glue every figure of ``frame`` for use in prose.
 
     For each value of the ``key`` column: '<prefix><key>' is the latest value (with unit and
