@@ -75,6 +75,8 @@ def source_line(frame, sources=None, edition: int | None = None) -> str:
 def bar(frame, category: str, value: str, *, title: str, unit: str, source: str, dataset: str,
         year: int, alt: str | None = None, highlight: str | None = None) -> Chart:
     """Horizontal bars, largest first, each labelled with its value; missing values are shown as n.a."""
+    if frame.empty or frame[value].isna().all():
+        return Chart(None, title, unit, "", source, dataset, year)
     apply_theme()
     import matplotlib.pyplot as plt
 
@@ -110,6 +112,11 @@ def download_href(dataset: str, year: int, page_dir: Path | None = None) -> str:
 
 
 def to_html(chart: Chart) -> str:
+    esc = html.escape
+    if chart.figure is None:  # nothing to draw: say so where the chart would be
+        return (f'<div class="rb-chart-missing admonition note"><p class="admonition-title">'
+                f'{esc(chart_title(chart.title, chart.unit))}: not available for {chart.year}</p>'
+                f"<p>The data behind this chart is missing from the {chart.year} edition.</p></div>")
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -117,7 +124,6 @@ def to_html(chart: Chart) -> str:
     plt.close(chart.figure)
     data = base64.b64encode(buffer.getvalue()).decode()
     href = download_href(chart.dataset, chart.year)
-    esc = html.escape
     return (
         f'<figure class="rb-chart">'
         f'<img src="data:image/png;base64,{data}" alt="{esc(chart.alt, quote=True)}" '
@@ -155,6 +161,8 @@ def describe_bars(frame, category: str, value: str, title: str, unit: str) -> st
 def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: int, xlabel: str = "",
             ylabel: str = "", alt: str | None = None) -> Chart:
     """Annotated heatmap of counts in one sequential colour-blind-safe palette."""
+    if matrix.empty:
+        return Chart(None, title, unit, "", source, dataset, year)
     apply_theme()
     import matplotlib.pyplot as plt
     import seaborn as sns

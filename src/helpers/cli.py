@@ -20,6 +20,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat every data gap as an error (exit 2)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    n = sub.add_parser("new-year", help="start an edition: data/YEAR with every dataset's header and metadata")
+    n.add_argument("year", help="the new edition's year")
+    n.add_argument("--from", dest="source", help="edition to copy the structure from (default: the latest)")
+
     v = sub.add_parser("validate", help="check one edition's data against its schemas")
     v.add_argument("--year", help="edition to check (default: the latest)")
     return parser
@@ -38,6 +42,14 @@ def main(argv: list[str] | None = None) -> int:
                                         progress=not args.no_progress)
             index = build(config)
             print(f"Book: {index}")
+        elif args.command == "new-year":
+            from .newyear import new_year
+            from .project import Project
+
+            if not str(args.year).isdigit():
+                raise InputError(f"year '{args.year}' is not a whole number such as 2023")
+            target = new_year(Project(root), int(args.year), int(args.source) if args.source else None)
+            print(f"Created {target} (fill it using {target / 'CHECKLIST.md'})")
         elif args.command == "validate":
             from .build import resolve_year
             from .project import Project

@@ -142,9 +142,14 @@ class Edition:
 
     def meta(self, name: str) -> DatasetMeta:
         path = self.folder / f"{name}.yml"
-        if not path.is_file():
-            raise InputError(f"{self.display(path)}: no metadata for dataset '{name}' in {self.year}")
-        return read_meta(path)
+        if path.is_file():
+            return read_meta(path)
+        # The structure (never the values) may come from another edition's metadata.
+        for other in sorted(self.project.editions(), key=lambda y: abs(y - self.year)):
+            candidate = self.project.year_dir(other) / f"{name}.yml"
+            if candidate.is_file():
+                return read_meta(candidate)
+        raise InputError(f"{self.display(path)}: no edition has metadata for a dataset called '{name}'")
 
     def raw(self, name: str):
         meta = self.meta(name)
@@ -164,7 +169,17 @@ class Edition:
                 lookups[spec.references] = set(frame[column].dropna().str.strip()) if column in frame else set()
         return lookups
 
+    def empty(self, meta: DatasetMeta):
+        """A typed frame with the dataset's columns and no rows: what a missing dataset reads as."""
+        import pandas as pd
+
+        from .schema import TYPES
+
+        return pd.DataFrame({c: pd.Series(dtype=TYPES[s.type]) for c, s in meta.columns.items()})
+
     def load(self, name: str):
+        if not (self.folder / f"{name}.csv").is_file():
+            return self.empty(self.meta(name))  # a gap, listed on the home page; never another year's values
         frame, meta = self.raw(name)
         record_dependency(self.folder / f"{name}.csv")
         record_dependency(self.folder / f"{name}.yml")

@@ -85,11 +85,13 @@ def execute_job(job: Job) -> Outcome:
     if job.src_dir is not None:
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(job.src_dir), os.environ.get("PYTHONPATH")]))
     os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ["RESULTSBOOK_NOTEBOOK"] = str(source)
+    run_source = _with_finishing_cell(source, cache.folder)
     _send_stderr_to(log_path(job))  # the kernel's own chatter goes to a log, not the terminal
     start = time.perf_counter()
     try:
         pm.execute_notebook(
-            str(source), str(out_path), parameters={"year": job.year}, kernel_name="python3",
+            str(run_source), str(out_path), parameters={"year": job.year}, kernel_name="python3",
             cwd=str(source.parent), progress_bar=False, log_output=False,
         )
     except PapermillExecutionError as exc:
@@ -105,12 +107,30 @@ def execute_job(job: Job) -> Outcome:
     finally:
         data_rel = _read_deps(deps_file, job.root)
         deps_file.unlink(missing_ok=True)
+        run_source.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     nb = present_notebook(json.loads(out_path.read_text(encoding="utf-8")))
     out_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
     data_files = {r: sha256_file(job.root / r) for r in sorted(data_rel)}
     cache.store(job.notebook_rel, out_path, CacheRecord(job.static_key, data_files, round(seconds, 3)))
     return Outcome(rel, "executed", seconds, data_files=data_files)
+
+
+FINISHING_CELL = {
+    "cell_type": "code", "execution_count": None, "outputs": [],
+    "id": "resultsbook-finish", "metadata": {"tags": ["remove-cell", "resultsbook-finish"]},
+    "source": "from helpers import page as _page\n_page.finish()",
+}
+
+
+def _with_finishing_cell(source: Path, folder: Path) -> Path:
+    """A copy of the notebook with page.finish() as its last cell (hidden from readers)."""
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    nb["cells"].append(dict(FINISHING_CELL))
+    fd, name = tempfile.mkstemp(prefix=".src-", suffix=".ipynb", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(nb, fh)
+    return Path(name)
 
 
 def log_path(job: Job) -> Path:

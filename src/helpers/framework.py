@@ -44,6 +44,11 @@ class Framework:
     def outcomes_of(self, area: int):
         return self.outcomes[self.outcomes["work_area"] == area].sort_values("outcome")
 
+    def nth_outcome(self, area: int, position: int) -> int | None:
+        """The area's outcome at ``position`` (1-based), or None when the edition's data lacks it."""
+        numbers = list(self.outcomes_of(area)["outcome"])
+        return int(numbers[position - 1]) if position <= len(numbers) else None
+
     def glue_area(self, area: int) -> None:
         """Headings and counts for a work-area page: title, outcome titles, how many initiatives and figures."""
         from .page import glue_many
@@ -95,7 +100,7 @@ class Framework:
         """Each highlighted initiative of an outcome: what it does, who implements it with whom, where, its figures."""
         inits = self.initiatives[self.initiatives["outcome"] == outcome]
         if inits.empty:
-            return f"*No highlighted initiative is available for this outcome in {self.year}.*"
+            return f"*Highlighted initiatives: not available for {self.year}.*"
         blocks = []
         for row in inits.itertuples(index=False):
             agencies = ", ".join(self.agency_name(c) for c in split_list(row.implemented_by))

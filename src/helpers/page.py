@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+
 from . import fmt
+
+NOTEBOOK_ENV = "RESULTSBOOK_NOTEBOOK"  # set by the pipeline for the notebook being executed
+GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
+_state: dict = {"year": None, "glued": set()}
+
+
+def not_available(year=None) -> str:
+    """The notice that stands in for a figure the edition's data does not hold."""
+    year = year if year is not None else _state["year"]
+    return f"[not available for {year}]" if year is not None else fmt.MISSING
 
 
 def glue_text(key: str, text) -> str:
@@ -13,13 +27,14 @@ def glue_text(key: str, text) -> str:
     """
     from myst_nb import glue
 
-    if fmt.is_missing(text):
-        value = fmt.MISSING
+    if fmt.is_missing(text) or text == fmt.MISSING:
+        value = not_available()
     elif isinstance(text, (int, float)) and not isinstance(text, bool):
         value = fmt.number(text)  # numbers read with thousands separators
     else:
         value = str(text)
     glue(key, value, display=False)
+    _state["glued"].add(key)
     return value
 
 
@@ -38,7 +53,8 @@ def edition(year) -> int:
     if year is None:
         from .project import Project, find_root
 
-        return Project(find_root()).latest_edition()
+        year = Project(find_root()).latest_edition()
+    _state["year"] = int(year)
     return int(year)
 
 
@@ -131,3 +147,29 @@ def bullet_list(items, year: int) -> str:
     """Markdown bullets, or a 'not available' line when there is nothing to list."""
     items = [str(i) for i in items if not fmt.is_missing(i)]
     return "\n".join(f"- {i}" for i in items) if items else f"*Not available for {year}.*"
+
+
+def referenced_keys(notebook_path) -> list[str]:
+    """Glue keys the notebook's Markdown cells refer to, in order."""
+    nb = json.loads(open(notebook_path, encoding="utf-8").read())
+    keys: list[str] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            keys += [k.split(":")[-1] if "::" in k else k for k in GLUE_ROLE.findall(source)]
+    return list(dict.fromkeys(keys))
+
+
+def finish() -> list[str]:
+    """Run last (the pipeline appends it): every figure the prose asks for but the data lacks gets a notice.
+
+    Without this a missing figure would be an unknown glue key, and the strict Sphinx build would stop.
+    Returns the keys that were filled with the notice.
+    """
+    path = os.environ.get(NOTEBOOK_ENV)
+    if not path or not os.path.isfile(path):
+        return []
+    missing = [k for k in referenced_keys(path) if k not in _state["glued"]]
+    for key in missing:
+        glue_text(key, None)
+    return missing

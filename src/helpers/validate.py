@@ -22,4 +22,8 @@ def validate_edition(project: Project, year: int, strict: bool = False) -> int:
             problems += exc.problems or [str(exc)]
     if problems:
         raise InputError(f"data/{year} is not valid: {len(problems)} problem(s)", problems)
+    if strict:
+        from .gaps import refuse_gaps
+
+        refuse_gaps(project, year)
     return len(names)
