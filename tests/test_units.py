@@ -179,3 +179,16 @@ def test_year_resolution(minibook):
             resolve_year(project, bad)
     with pytest.raises(InputError):
         resolve_jobs(0)
+
+
+def test_compare_with_previous_lists_only_this_editions_figures(minibook):
+    from helpers.trends import across_editions, compare_with_previous, previous_edition
+
+    csv = minibook / "data/2031/values.csv"
+    csv.write_text("\n".join(csv.read_text().splitlines()[:2]) + "\n")  # 2031 keeps 'widgets' only
+    assert previous_edition(2031, minibook) == 2030 and previous_edition(2030, minibook) is None
+    table = compare_with_previous("values", 2031, ["indicator"], minibook)
+    assert list(table["indicator"]) == ["widgets"]
+    assert table["difference"].iloc[0] == 8402 - 7301 and table["shown_difference"].iloc[0] == "+1,101"
+    history = across_editions("values", 2031, ["indicator"], minibook)
+    assert sorted(history["edition"]) == [2030, 2031] and set(history["indicator"]) == {"widgets"}

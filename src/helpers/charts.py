@@ -190,3 +190,30 @@ def with_period_labels(frame, year: int, column: str = "what"):
     from .page import period_text
 
     return frame.assign(**{column: [f"{l} ({period_text(p, year)})" for l, p in zip(frame["label"], frame["ref_period"])]})
+
+
+def lines(frame, x: str, y: str, series: str, *, title: str, unit: str, source: str, dataset: str, year: int,
+          alt: str | None = None) -> Chart:
+    """One line per series across editions or periods; needs at least two points on the x axis."""
+    if frame.empty or frame[x].nunique() < 2:
+        return Chart(None, title, unit, "", source, dataset, year)
+    apply_theme()
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 4.2))
+    order = list(dict.fromkeys(frame[x].astype(str)))  # keep the caller's order of periods
+    for i, (name, rows) in enumerate(frame.groupby(series, sort=False)):
+        ax.plot([order.index(v) for v in rows[x].astype(str)], rows[y].astype(float), marker="o",
+                color=PALETTE[i % len(PALETTE)], label=wrap(str(name), 40))
+    ax.set_xticks(range(len(order)), [wrap(o, 14) for o in order])
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+    ax.set_title(chart_title(title, unit))
+    ax.set_ylabel(unit_label(unit))
+    ax.legend(fontsize=9, frameon=False, loc="best")
+    fig.tight_layout()
+    if alt is None:
+        points = frame[x].nunique()
+        alt = f"Line chart, {title}: {frame[series].nunique()} series over {points} points from {frame[x].min()} to {frame[x].max()}."
+    return Chart(fig, title, unit, alt, source, dataset, year)

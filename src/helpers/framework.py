@@ -91,6 +91,24 @@ class Framework:
         return rows.assign(shown=[fmt.with_unit(r.value, r.unit, r.qualifier) for r in rows.itertuples()],
                            period=[period_text(p, self.year) for p in rows["ref_period"]])
 
+    def trends(self, area: int):
+        """Figures of the area the report gives for two or more periods, one row per period (for a line chart)."""
+        import pandas as pd
+
+        from .page import period_sort_key, period_text
+
+        inits = self.initiatives.loc[self.initiatives["work_area"] == area, "initiative"]
+        caps = self.capacities[self.capacities["work_area"] == area].rename(columns={"description": "label"})
+        figs = self.figures[self.figures["initiative"].isin(inits) & (self.figures["statement"] == "result")]
+        columns = ["metric", "label", "value", "unit", "ref_period", "section", "page", "source"]
+        rows = pd.concat([caps[columns].assign(dataset="capacities"), figs[columns].assign(dataset="initiative_figures")])
+        rows = rows.assign(metric=rows["dataset"] + ":" + rows["metric"])  # same name in two datasets: two series
+        rows = rows[rows.groupby("metric")["ref_period"].transform(lambda p: p.fillna("").nunique()) >= 2]
+        rows = rows.assign(order=rows["ref_period"].map(period_sort_key),
+                           period=[period_text(p, self.year) for p in rows["ref_period"]],
+                           series=[_shorten(l, 60) for l in rows["label"]])
+        return rows.sort_values("order")
+
     def context_indicators(self, area: int):
         """National indicators the report quotes inside the work area's section."""
         indicators = load("indicators", self.year)

@@ -59,3 +59,25 @@ def refuse_gaps(project: Project, year: int) -> None:
     found = edition_gaps(project, year)
     if found:
         raise InputError(f"--strict: the {year} edition has {len(found)} data gap(s)", [str(g) for g in found])
+
+
+def summary_markdown(year: int, root=None) -> str:
+    """The home page's account of what this edition lacks."""
+    from .project import find_root
+
+    project = Project(root or find_root())
+    found = edition_gaps(project, year)
+    documented = Edition(year, project.root).load("data_gaps")
+    lines = []
+    if found:
+        lines += [f"The {year} edition's data is incomplete: {len(found)} gap(s). Pages show a notice wherever a "
+                  "figure, table or chart is affected; no other edition's figures are used in their place.", "",
+                  "| Dataset | Gap | Detail |", "|---|---|---|"]
+        lines += [f"| `{g.dataset}` | {g.kind} | {g.detail} |" for g in found]
+    else:
+        lines.append(f"Every dataset of the {year} edition is present and every figure it lists is stated.")
+    if len(documented):
+        lines += ["", f"Besides, {len(documented)} chart(s) or section(s) of the report have values that are not in "
+                      "its text; each is flagged on its page:", ""]
+        lines += [f"- {r.title} ({r.section}, p. {r.page})" for r in documented.itertuples(index=False)]
+    return "\n".join(lines)
