@@ -149,3 +149,18 @@ class Framework:
 def _shorten(text: str, limit: int = 48) -> str:
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def headlines_markdown(year: int) -> str:
+    """The Foreword's headline results, each with the figures the Foreword states for it."""
+    headlines = load("headlines", year)
+    figures = load("initiative_figures", year)
+    if headlines.empty:
+        return f"*The headline results are not available for {year}.*"
+    blocks = []
+    for row in headlines.sort_values("item").itertuples(index=False):
+        stated = figures[(figures["initiative"] == row.initiative) & (figures["statement"] == "foreword")]
+        numbers = "; ".join(f"{f.label.lower()}: {fmt.with_unit(f.value, f.unit, f.qualifier)}"
+                            for f in stated.itertuples(index=False))
+        blocks.append(f"- **{row.title}.** {row.summary}" + (f" In figures: {numbers}." if numbers else ""))
+    return "\n".join(blocks)

@@ -95,6 +95,9 @@ def glue_figures(frame, year: int, key: str = "indicator", prefix: str = "") -> 
         name = f"{prefix}{name}"
         values[name] = fmt.with_unit(latest["value"], latest["unit"], latest.get("qualifier"))
         values[f"{name}_period"] = period_text(latest.get("ref_period"), year)
+        if "label" in rows and not fmt.is_missing(latest["label"]):
+            label = str(latest["label"])
+            values[f"{name}_label"] = label[:1].lower() + label[1:]
         if len(rows) > 1:
             values[f"{name}_earlier"] = fmt.with_unit(earliest["value"], earliest["unit"], earliest.get("qualifier"))
             values[f"{name}_earlier_period"] = period_text(earliest.get("ref_period"), year)
@@ -173,3 +176,24 @@ def finish() -> list[str]:
     for key in missing:
         glue_text(key, None)
     return missing
+
+
+def figure_list(frame, year: int) -> str:
+    """Markdown bullets 'label: value' for a figures dataset, notes in italics; a notice when empty."""
+    if frame.empty:
+        return f"*Not available for {year}.*"
+    lines = []
+    for row in frame.itertuples(index=False):
+        note = getattr(row, "note", None)
+        note = "" if fmt.is_missing(note) or not note else f" *({note})*"
+        lines.append(f"- {row.label}: **{fmt.with_unit(row.value, row.unit, getattr(row, 'qualifier', None))}**{note}")
+    return "\n".join(lines)
+
+
+def noted_figures(frame, year: int) -> str:
+    """A warning box for every figure whose row carries a note on how it is printed."""
+    rows = frame[frame["note"].notna() & (frame["note"].astype(str).str.strip() != "")] if "note" in frame else frame[:0]
+    return "\n\n".join(
+        f"```{{admonition}} Printed as-is: {r.label}\n:class: warning\n"
+        f"{fmt.with_unit(r.value, r.unit, getattr(r, 'qualifier', None))}. {r.note}\n```"
+        for r in rows.itertuples(index=False))
