@@ -1,0 +1,261 @@
+"""Audit of the report's figures: internal-consistency checks declared as data (data/audit_checks.yml).
+
+Each check names a rule kind, the figures involved (dataset + row filter), a tolerance and an
+explanation. Results are pass / warning / fail, or "not run" when an edition lacks the figures.
+Statuses:
+- pass: the figures agree;
+- warning: they agree only loosely (a rounded or bounded statement of the same fact);
+- fail: they contradict each other, or a magnitude is implausible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import yaml
+
+from . import fmt
+from .errors import InputError
+
+STATUSES = ("pass", "warning", "fail", "not run")
+# Units a magnitude check can compare, in a common base.
+SCALE = {"usd": 1.0, "usd_million": 1e6, "usd_billion": 1e9, "people": 1.0, "people_million": 1e6,
+         "count": 1.0, "institutions": 1.0}
+
+Loader = Callable[[str], pd.DataFrame]
+
+
+@dataclass
+class Statement:
+    """One figure as the report states it, with where it is stated."""
+
+    label: str
+    value: float | None
+    unit: str
+    qualifier: str | None
+    where: str
+
+    @property
+    def shown(self) -> str:
+        return fmt.with_unit(self.value, self.unit, self.qualifier)
+
+
+@dataclass
+class Result:
+    check: str
+    kind: str
+    status: str
+    message: str
+    explanation: str
+    statements: list[Statement] = field(default_factory=list)
+
+
+def load_checks(path: Path) -> list[dict]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    checks = raw.get("checks", [])
+    ids = [c.get("id") for c in checks]
+    for i, check in enumerate(checks, start=1):
+        if check.get("kind") not in KINDS:
+            raise InputError(f"{path}: check {i} ({check.get('id')}) has kind {check.get('kind')!r}; "
+                             f"expected one of {sorted(KINDS)}")
+        if not check.get("id") or ids.count(check["id"]) > 1:
+            raise InputError(f"{path}: check {i} needs a unique id")
+    return checks
+
+
+def select(load: Loader, ref: dict) -> pd.DataFrame:
+    """Rows of ``ref['dataset']`` matching every ``ref['where']`` (null matches an empty cell)."""
+    frame = load(ref["dataset"])
+    for column, value in (ref.get("where") or {}).items():
+        if column not in frame:
+            return frame.iloc[0:0]
+        frame = frame[frame[column].isna()] if value is None else frame[frame[column].astype(str) == str(value)]
+    return frame
+
+
+def statements(rows: pd.DataFrame, value_column: str = "value") -> list[Statement]:
+    out = []
+    for row in rows.to_dict("records"):
+        where = f"{row.get('section', '?')}, p. {row.get('page', '?')}"
+        if row.get("statement") and row.get("statement") != "result":
+            where += f" ({row['statement']})"
+        label = row.get("label") or row.get("description") or row.get("funding_source") or ""
+        value = None if fmt.is_missing(row.get(value_column)) else float(row[value_column])
+        qualifier = None if fmt.is_missing(row.get("qualifier")) else row.get("qualifier")
+        out.append(Statement(str(label), value, str(row.get("unit", "percent" if value_column == "share" else "")),
+                             qualifier, where))
+    return out
+
+
+def _close(a: float, b: float, tolerance: float) -> bool:
+    return abs(a - b) <= tolerance + 1e-9
+
+
+def _decimals(value: float) -> int:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def check_sum(check: dict, load: Loader) -> Result:
+    refs = check["parts"] if isinstance(check["parts"], list) else [check["parts"]]
+    total = statements(select(load, check["total"]))
+    parts = [s for ref in refs for s in statements(select(load, ref))]
+    if len(total) != 1 or not parts or total[0].value is None or any(p.value is None for p in parts):
+        return _not_run(check, total + parts)
+    added = sum(p.value for p in parts)
+    ok = _close(added, total[0].value, check.get("tolerance", 0))
+    message = (f"the parts add up to {fmt.number(added)}, the stated total is {total[0].shown}")
+    return _result(check, "pass" if ok else "fail", message, total + parts)
+
+
+def compare_to_exact(exact: Statement, other: Statement, tolerance: float) -> tuple[str, str]:
+    """How a second statement of a fact relates to the exact one."""
+    q, v, x = other.qualifier, other.value, exact.value
+    if q in ("more than",):
+        return ("warning", f"'{other.shown}' is consistent with {exact.shown} but states it differently") if x > v \
+            else ("fail", f"'{other.shown}' contradicts {exact.shown}")
+    if q in ("up to",):
+        return ("warning", f"'{other.shown}' is consistent with {exact.shown}") if x <= v \
+            else ("fail", f"'{other.shown}' contradicts {exact.shown}")
+    if q in ("nearly", "almost", "approximately"):
+        ok = abs(x - v) <= max(tolerance, 0.05 * abs(x))
+        return ("warning", f"'{other.shown}' approximates {exact.shown}") if ok \
+            else ("fail", f"'{other.shown}' is far from {exact.shown}")
+    if _close(v, x, tolerance):
+        return "pass", f"{other.shown} equals {exact.shown}"
+    coarse = min(_decimals(v), _decimals(x))
+    if round(v, coarse) == round(x, coarse):
+        return "warning", f"{other.shown} and {exact.shown} differ only by rounding"
+    return "fail", f"{other.shown} differs from {exact.shown}"
+
+
+def check_same_fact(check: dict, load: Loader) -> Result:
+    found = [s for ref in check["statements"] for s in statements(select(load, ref))]
+    found = [s for s in found if s.value is not None]
+    if len(found) < 2:
+        return _not_run(check, found)
+    exact = [s for s in found if not s.qualifier]
+    if exact:
+        reference, others = exact[0], [s for s in found if s is not exact[0]]
+        verdicts = [compare_to_exact(reference, s, check.get("tolerance", 0)) for s in others]
+    else:  # only bounded statements: they agree only if they state the same bound
+        reference, others = found[0], found[1:]
+        verdicts = [("pass", f"{s.shown} as elsewhere") if s.value == reference.value and s.qualifier == reference.qualifier
+                    else ("warning", f"'{s.shown}' and '{reference.shown}' bound the same fact differently")
+                    for s in others]
+    status = _worst(v[0] for v in verdicts)
+    return _result(check, status, "; ".join(v[1] for v in verdicts), found)
+
+
+def check_magnitude(check: dict, load: Loader) -> Result:
+    value, reference = statements(select(load, check["value"])), statements(select(load, check["reference"]))
+    if len(value) != 1 or len(reference) != 1 or None in (value[0].value, reference[0].value) \
+            or value[0].unit not in SCALE or reference[0].unit not in SCALE:
+        return _not_run(check, value + reference)
+    ratio = value[0].value * SCALE[value[0].unit] / (reference[0].value * SCALE[reference[0].unit])
+    limit = check.get("max_ratio", 1)
+    status = "fail" if ratio > limit else "pass"
+    message = f"{value[0].shown} is {fmt.number(round(ratio, 1))} times {reference[0].shown} (at most {fmt.number(limit)} is plausible)"
+    return _result(check, status, message, value + reference)
+
+
+def check_shares(check: dict, load: Loader) -> Result:
+    column = check.get("column", "value")
+    found = [s for s in statements(select(load, check["shares"]), column) if s.value is not None]
+    if not found:
+        return _not_run(check, found)
+    total = sum(s.value for s in found)
+    limit = check.get("max", 100)
+    status = "pass" if total <= limit + check.get("tolerance", 0) else "fail"
+    return _result(check, status, f"the stated shares add up to {fmt.percent(total)} (at most {fmt.percent(limit)})", found)
+
+
+def check_percent_range(check: dict, load: Loader) -> Result:
+    found = []
+    for dataset in check["datasets"]:
+        rows = load(dataset)
+        if "unit" in rows:
+            found += [s for s in statements(rows[rows["unit"] == "percent"]) if s.value is not None]
+    if not found:
+        return _not_run(check, found)
+    bad = [s for s in found if not 0 <= s.value <= 100]
+    message = f"{len(found)} percentages checked, {len(bad)} outside 0 to 100"
+    return _result(check, "fail" if bad else "pass", message, bad)
+
+
+def check_change(check: dict, load: Loader) -> Result:
+    start, end = statements(select(load, check["from"])), statements(select(load, check["to"]))
+    stated = statements(select(load, check["stated"]))
+    found = start + end + stated
+    if len(start) != 1 or len(end) != 1 or len(stated) != 1 or any(s.value is None for s in found) or not start[0].value:
+        return _not_run(check, found)
+    computed = 100 * (end[0].value - start[0].value) / start[0].value
+    ok = _close(computed, stated[0].value, check.get("tolerance", 0.5))
+    message = (f"from {start[0].shown} to {end[0].shown} is a change of {fmt.percent(round(computed, 1))}; "
+               f"the report states {stated[0].shown}")
+    return _result(check, "pass" if ok else "fail", message, found)
+
+
+KINDS = {"sum_equals": check_sum, "same_fact": check_same_fact, "magnitude": check_magnitude,
+         "shares_at_most": check_shares, "percent_range": check_percent_range, "change_equals": check_change}
+
+
+def _worst(statuses) -> str:
+    order = {"pass": 0, "warning": 1, "fail": 2}
+    return max(statuses, key=lambda s: order[s], default="pass")
+
+
+def _result(check: dict, status: str, message: str, found: list[Statement]) -> Result:
+    return Result(check["id"], check["kind"], status, message, check.get("explanation", ""), found)
+
+
+def _not_run(check: dict, found: list[Statement]) -> Result:
+    return _result(check, "not run", "the figures this check needs are not all in this edition's data", found)
+
+
+def run_checks(checks: list[dict], load: Loader) -> list[Result]:
+    """Run every check; a dataset that cannot be loaded makes its checks 'not run', never a crash."""
+    cache: dict[str, pd.DataFrame] = {}
+
+    def cached(name: str) -> pd.DataFrame:
+        if name not in cache:
+            cache[name] = load(name)
+        return cache[name]
+
+    results = []
+    for check in checks:
+        try:
+            results.append(KINDS[check["kind"]](check, cached))
+        except (KeyError, InputError) as exc:
+            results.append(_result(check, "not run", f"not run: {exc}", []))
+    return results
+
+
+def audit_edition(year: int, root: Path | None = None) -> list[Result]:
+    from .data import Edition, record_dependency
+    from .project import find_root
+
+    edition = Edition(year, root or find_root())
+    path = edition.project.data_dir / "audit_checks.yml"
+    record_dependency(path)
+    return run_checks(load_checks(path), edition.load)
+
+
+def summary_frame(results: list[Result]) -> pd.DataFrame:
+    return pd.DataFrame([{"check": r.check, "kind": r.kind.replace("_", " "), "status": r.status,
+                          "finding": r.message} for r in results])
+
+
+def details_markdown(results: list[Result]) -> str:
+    blocks = []
+    for r in results:
+        lines = [f"**{r.check}** ({r.kind.replace('_', ' ')}): **{r.status}**. {r.explanation}", "",
+                 f"Finding: {r.message}."]
+        if r.statements:
+            lines += ["", "| Figure | As stated | Where |", "|---|---|---|"]
+            lines += [f"| {s.label} | {s.shown} | {s.where} |" for s in r.statements]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

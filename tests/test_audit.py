@@ -1,0 +1,128 @@
+"""The audit: each rule kind on deliberately consistent and inconsistent fixture data (made-up values)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import REPO
+from helpers.audit import KINDS, audit_edition, load_checks, run_checks
+from helpers.errors import InputError
+
+
+def frame(*rows, **common):
+    return pd.DataFrame([{"section": "Fixture", "page": 1, "qualifier": None, "unit": "count", **common, **r}
+                         for r in rows])
+
+
+def loader(**datasets):
+    return lambda name: datasets[name] if name in datasets else pd.DataFrame()
+
+
+def run(check, **datasets):
+    return run_checks([check], loader(**datasets))[0]
+
+
+SUM = {"id": "s", "kind": "sum_equals", "total": {"dataset": "d", "where": {"metric": "total"}},
+       "parts": {"dataset": "d", "where": {"part_of": "total"}}, "tolerance": 0}
+
+
+def test_sum_equals():
+    consistent = frame({"metric": "total", "value": 10, "part_of": None}, {"metric": "a", "value": 4, "part_of": "total"},
+                       {"metric": "b", "value": 6, "part_of": "total"})
+    assert run(SUM, d=consistent).status == "pass"
+    broken = consistent.assign(value=[10, 4, 7])
+    result = run(SUM, d=broken)
+    assert result.status == "fail" and "11" in result.message and "10" in result.message
+    assert len(result.statements) == 3 and all(s.where == "Fixture, p. 1" for s in result.statements)
+
+
+SAME = {"id": "f", "kind": "same_fact", "statements": [{"dataset": "d", "where": {"metric": "x"}}], "tolerance": 0}
+
+
+@pytest.mark.parametrize("second,qualifier,status", [
+    (100, None, "pass"), (90, "more than", "warning"), (120, "more than", "fail"), (110, "up to", "warning"),
+    (101, "nearly", "warning"), (150, "approximately", "fail"), (97, None, "fail"),
+])
+def test_same_fact(second, qualifier, status):
+    rows = frame({"metric": "x", "value": 100}, {"metric": "x", "value": second, "qualifier": qualifier})
+    assert run(SAME, d=rows).status == status
+
+
+def test_same_fact_rounding_is_a_warning_and_bounds_alone_compare_bounds():
+    assert run(SAME, d=frame({"metric": "x", "value": 3.0}, {"metric": "x", "value": 2.9})).status == "warning"
+    assert run(SAME, d=frame({"metric": "x", "value": 950, "qualifier": "more than"},
+                             {"metric": "x", "value": 900, "qualifier": "more than"})).status == "warning"
+
+
+MAG = {"id": "m", "kind": "magnitude", "value": {"dataset": "d", "where": {"metric": "part"}},
+       "reference": {"dataset": "d", "where": {"metric": "whole"}}, "max_ratio": 10}
+
+
+def test_magnitude_converts_units():
+    plausible = frame({"metric": "part", "value": 5, "unit": "usd_million"}, {"metric": "whole", "value": 143, "unit": "usd_million"})
+    assert run(MAG, d=plausible).status == "pass"
+    billions = plausible.assign(unit=["usd_billion", "usd_million"])
+    result = run(MAG, d=billions)
+    assert result.status == "fail" and "35" in result.message  # 5 billion is about 35 times 143 million
+
+
+SHARES = {"id": "sh", "kind": "shares_at_most", "shares": {"dataset": "d", "where": {}}, "column": "share", "max": 100}
+
+
+def test_shares_at_most():
+    assert run(SHARES, d=pd.DataFrame({"share": [66, 20.6, None], "section": "F", "page": 1})).status == "pass"
+    assert run(SHARES, d=pd.DataFrame({"share": [66, 40], "section": "F", "page": 1})).status == "fail"
+
+
+def test_percent_range():
+    check = {"id": "p", "kind": "percent_range", "datasets": ["d"]}
+    assert run(check, d=frame({"value": 51.2, "unit": "percent"}, {"value": 1500, "unit": "count"})).status == "pass"
+    bad = run(check, d=frame({"value": 151.2, "unit": "percent"}))
+    assert bad.status == "fail" and bad.statements[0].value == 151.2
+
+
+CHANGE = {"id": "c", "kind": "change_equals", "from": {"dataset": "d", "where": {"metric": "a"}},
+          "to": {"dataset": "d", "where": {"metric": "b"}}, "stated": {"dataset": "d", "where": {"metric": "pct"}},
+          "tolerance": 0.5}
+
+
+def test_change_equals():
+    rows = frame({"metric": "a", "value": 40}, {"metric": "b", "value": 70}, {"metric": "pct", "value": 75, "unit": "percent_change"})
+    assert run(CHANGE, d=rows).status == "pass"
+    assert run(CHANGE, d=rows.assign(value=[40, 70, 70])).status == "fail"
+
+
+@pytest.mark.parametrize("check", [SUM, SAME, MAG, SHARES, CHANGE])
+def test_missing_data_is_not_run(check):
+    result = run(check, d=frame({"metric": "unrelated", "value": 1}).assign(part_of=None, share=None))
+    assert result.status == "not run"
+
+
+def test_every_kind_is_tested():
+    assert set(KINDS) == {"sum_equals", "same_fact", "magnitude", "shares_at_most", "percent_range", "change_equals"}
+
+
+def test_checks_file_is_valid_and_bad_kinds_are_refused(tmp_path):
+    assert len(load_checks(REPO / "data/audit_checks.yml")) >= 15
+    bad = tmp_path / "checks.yml"
+    bad.write_text("checks:\n  - {id: x, kind: vibes}\n")
+    with pytest.raises(InputError, match="vibes"):
+        load_checks(bad)
+
+
+def test_the_2022_report_audit():
+    results = {r.check: r for r in audit_edition(2022, REPO)}
+    assert results["wa1_capacities_add_up"].status == "pass"
+    assert results["un_entities_in_mexico"].status == "fail"
+    assert {s.shown for s in results["un_entities_in_mexico"].statements} == {"25", "21"}
+    assert results["unops_procurement_magnitude"].status == "fail"
+    assert results["protection_mechanism_staff_increase"].status == "fail"
+    assert results["gdp_growth_2022"].status == "warning"
+    for name in ("domestic_workers_enrolled", "refugees_formal_jobs", "people_local_integration", "companies_trained",
+                 "anti_trafficking_passengers", "un_staff"):
+        assert results[name].status in ("warning", "fail"), name
+        wheres = {s.where for s in results[name].statements}
+        assert len(results[name].statements) >= 2 and wheres, name
+    assert results["funding_shares_at_most_100"].status == "pass"
+    assert results["percentages_in_range"].status == "pass"
