@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed
 YEAR   ?=
 JOBS   ?=
 
-.PHONY: book test validate bench clean setup
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: book test validate bench clean setup browser-deps
 
 setup: $(STAMP)
 
@@ -24,7 +26,21 @@ book: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/resultsbook validate $(if $(YEAR),--year $(YEAR))
 
-test: $(STAMP)
+# Browser tests use Debian's Chromium (never a downloaded browser) and axe-core from npm.
+browser-deps: node_modules/.installed
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is not installed and this is not root: browser tests will be skipped (sudo apt-get install chromium)"; \
+	  fi; \
+	fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
 
 clean:

@@ -44,3 +44,16 @@ def project_copy(tmp_path: Path) -> Path:
     target = tmp_path / "project"
     shutil.copytree(REPO, target, ignore=COPY_IGNORE)
     return target
+
+
+@pytest.fixture(scope="session")
+def real_book(tmp_path_factory) -> Path:
+    """The latest edition of the real book, built once per test session in a copy of the project."""
+    from helpers.project import Project
+
+    year = Project(REPO).latest_edition()
+    root = tmp_path_factory.mktemp("real") / "project"
+    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
+    done = run_cli(root, "build", "--no-progress", "--year", str(year), timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root / "_build" / str(year) / "html"

@@ -17,13 +17,9 @@ from helpers.project import Project
 YEAR = Project(REPO).latest_edition()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("real") / "project"
-    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
-    done = run_cli(root, "build", "--no-progress", "--year", str(YEAR), timeout=1800)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root / "_build" / str(YEAR) / "html"
+@pytest.fixture
+def built(real_book) -> Path:
+    return real_book
 
 
 def pages(html: Path) -> dict[str, BeautifulSoup]:
@@ -148,3 +144,33 @@ def test_every_chart_has_title_unit_source_and_data_link(built):
             assert "(" in figure.select_one(".rb-chart-title").get_text(), name  # title carries its unit
             assert "Results Report" in figure.select_one(".rb-source").get_text(), name
     assert charts >= 10
+
+
+def test_every_internal_link_and_anchor_resolves(built):
+    ids: dict[Path, set[str]] = {}
+
+    def anchors(path: Path) -> set[str]:
+        if path not in ids:
+            soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+            ids[path] = {el["id"] for el in soup.select("[id]")} | {el["name"] for el in soup.select("a[name]")}
+        return ids[path]
+
+    broken, checked = [], 0
+    for page in built.rglob("*.html"):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for a in soup.select("a[href]"):
+            href = a["href"]
+            if href.startswith(("http:", "https:", "mailto:", "javascript:", "data:")) or href == "#":
+                continue
+            path_part, _, fragment = href.partition("#")
+            path_part = path_part.split("?")[0]
+            target = (page.parent / path_part).resolve() if path_part else page.resolve()
+            checked += 1
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{page.relative_to(built)}: {href} (no such file)")
+            elif fragment and target.suffix == ".html" and fragment not in anchors(target):
+                broken.append(f"{page.relative_to(built)}: {href} (no such anchor)")
+    assert checked > 500
+    assert not broken, broken[:20]

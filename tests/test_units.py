@@ -192,3 +192,23 @@ def test_compare_with_previous_lists_only_this_editions_figures(minibook):
     assert table["difference"].iloc[0] == 8402 - 7301 and table["shown_difference"].iloc[0] == "+1,101"
     history = across_editions("values", 2031, ["indicator"], minibook)
     assert sorted(history["edition"]) == [2030, 2031] and set(history["indicator"]) == {"widgets"}
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_chart_palette_contrast_against_the_background():
+    from helpers.charts import BACKGROUND, PALETTE, TEXT
+
+    assert contrast("#FFFFFF", "#000000") == pytest.approx(21, rel=1e-3)  # the formula itself
+    low = {c: round(contrast(c, BACKGROUND), 2) for c in PALETTE if contrast(c, BACKGROUND) < 3}
+    assert not low, f"colours under 3:1 against the background: {low}"
+    assert contrast(TEXT, BACKGROUND) >= 4.5

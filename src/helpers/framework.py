@@ -71,16 +71,22 @@ class Framework:
         return "\n".join(f"- **{r.focus}**: {r.summary}" for r in rows.itertuples(index=False))
 
     def capacities_chart(self, area: int):
-        """Bars of the area's capacity figures (latest period; totals with parts are left to the text)."""
+        """Bars of the area's capacity figures in one unit (latest period; totals with parts are left to the text).
+
+        Figures in other units (people beside institutions) would dwarf each other; they are in the table.
+        """
         rows = self.capacities[self.capacities["work_area"] == area].copy()
+        if not rows.empty:
+            counts = rows["unit"].value_counts()
+            unit = "institutions" if "institutions" in counts else counts.index[0]
+            rows = rows[rows["unit"] == unit]
         rows = rows.assign(_p=rows["ref_period"].fillna("9999")).sort_values("_p").drop_duplicates("metric", keep="last")
         has_parts = set(rows["part_of"].dropna())
         rows = rows[~rows["metric"].isin(has_parts)]
-        from .units import unit_label
 
-        rows = rows.assign(what=[f"{_shorten(d)} ({unit_label(u)})" for d, u in zip(rows["description"], rows["unit"])])
+        rows = rows.assign(what=[_shorten(d) for d in rows["description"]])
         return charts.bar(rows, "what", "value", title=f"Capacities strengthened in work area {area}",
-                          unit="count", source=charts.source_line(rows, self.sources, self.year),
+                          unit=rows["unit"].iloc[0] if len(rows) else "count", source=charts.source_line(rows, self.sources, self.year),
                           dataset="capacities", year=self.year)
 
     def capacities_table(self, area: int):

@@ -1,0 +1,29 @@
+"""A small Sphinx extension for the book (listed in _config.yml under sphinx.extra_extensions).
+
+Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, so every page declared
+``const THEBE_JS_URL`` twice and the browser reported an error. Identical scripts are kept once.
+"""
+
+from __future__ import annotations
+
+
+def _script_key(script) -> tuple:
+    attributes = getattr(script, "attributes", {}) or {}
+    filename = getattr(script, "filename", str(script)) or ""  # inline scripts come as None or ""
+    return (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+
+
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    seen, kept = set(), []
+    for script in context.get("script_files", []):
+        key = _script_key(script)
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
+
+
+def setup(app):
+    # early: the event stops at the first handler that returns a template name
+    app.connect("html-page-context", drop_duplicate_scripts, priority=100)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
