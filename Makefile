@@ -43,5 +43,8 @@ node_modules/.installed: package.json package-lock.json
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(if $(YEAR),--year $(YEAR))
+
 clean:
 	rm -rf _build

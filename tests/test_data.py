@@ -158,3 +158,26 @@ def test_build_validates_before_any_notebook_runs(minibook):
     assert done.returncode == 2
     assert "data/2030/values.csv, row 1 (line 2), column 'value': value 'many'" in done.stderr
     assert not (minibook / "_build/cache").exists()
+
+
+def test_prevalidated_loading_gives_the_same_frames_as_validation(monkeypatch):
+    from helpers.data import VALIDATED_ENV, apply_types, validate_frame
+    from helpers.fingerprint import tree_digest
+    import pandas as pd
+
+    edition = Edition(YEAR, REPO)
+    for name in edition.names():
+        raw, meta = edition.raw(name)
+        validated = validate_frame(raw, meta, name, edition.lookups_for(meta))
+        pd.testing.assert_frame_equal(apply_types(raw, meta), validated, check_like=True)
+    monkeypatch.setenv(VALIDATED_ENV, tree_digest(edition.folder))
+    assert Edition(YEAR, REPO).prevalidated()
+    monkeypatch.setenv(VALIDATED_ENV, "a-digest-of-other-bytes")
+    assert not Edition(YEAR, REPO).prevalidated()
+
+
+def test_build_revalidates_when_data_changes_after_a_good_build(minibook):
+    assert run_cli(minibook, "build", "--year", "2030", "--no-progress").returncode == 0
+    set_cell(minibook / "data/2030/values.csv", 2, "value", "lots")
+    done = run_cli(minibook, "build", "--year", "2030")
+    assert done.returncode == 2 and "column 'value': value 'lots'" in done.stderr

@@ -18,7 +18,7 @@ from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project
 from .publish import assemble_source, book_key, fill_about_page, publish, recover_interrupted_publish, \
-    run_jupyter_book
+    run_jupyter_book, sync_tree
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,18 @@ def resolve_jobs(jobs: int | None) -> int:
     if jobs < 1:
         raise InputError(f"--jobs must be 1 or more, got {jobs}")
     return jobs
+
+
+phases: dict[str, float] = {}  # seconds per phase of the current build, for the closing line
+
+
+@contextmanager
+def phase(name: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
 
 
 @contextmanager
@@ -121,7 +133,13 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
 
     project, year = config.project, config.year
     started = time.perf_counter()
-    validate_edition(project, year, strict=config.strict)  # bad data stops here, before any notebook runs
+    phases.clear()
+    with phase("validate"):
+        validate_edition(project, year, strict=config.strict, use_cache=True)  # bad data stops here, before any notebook runs
+    from .data import VALIDATED_ENV
+    from .fingerprint import tree_digest
+
+    os.environ[VALIDATED_ENV] = tree_digest(project.year_dir(year))  # kernels skip re-validating these bytes
     with year_lock(config):
         recover_interrupted_publish(config.html_dir)
         staging = project.build_dir / ".staging" / f"{year}-{os.getpid()}"
@@ -137,9 +155,10 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out) -> Pa
     helpers_dir, src_dir = helpers_location(project.root)
     helpers_digest, requirements_digest = project_digests(project.root, helpers_dir)
     notebooks = project.toc_notebooks()
-    outcomes = run_notebooks(project.root, year, notebooks, jobs=config.jobs, force=config.force,
-                             helpers_digest=helpers_digest, requirements_digest=requirements_digest,
-                             src_dir=src_dir, progress=config.progress)
+    with phase("execute"):
+        outcomes = run_notebooks(project.root, year, notebooks, jobs=config.jobs, force=config.force,
+                                 helpers_digest=helpers_digest, requirements_digest=requirements_digest,
+                                 src_dir=src_dir, progress=config.progress)
     print(summary_table(outcomes), file=out)
     failed = [o.notebook for o in outcomes if o.status == "failed"]
     if failed:
@@ -161,8 +180,23 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out) -> Pa
         print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
         return index
     fill_about_page(source, BuildManifest(year, commit, outcomes))
-    html = run_jupyter_book(source, staging / "out", project.root)
-    publish(html, config.html_dir)
-    key_file.write_text(key + "\n")
-    print(f"Built the {year} book in {time.perf_counter() - started:.1f} s.", file=out)
+    # Sphinx works in a persistent folder per edition so that it re-reads only changed pages; the result
+    # is copied out and published atomically. A failed or forced build starts that folder afresh.
+    work = project.build_dir / ".sphinx" / str(year)
+    if config.force:
+        shutil.rmtree(work, ignore_errors=True)
+    sync_tree(source, work / "src")
+    try:
+        with phase("sphinx"):
+            built = run_jupyter_book(work / "src", work / "out", project.root)
+    except BuildError:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    with phase("publish"):
+        html = staging / "html"
+        shutil.copytree(built, html)
+        publish(html, config.html_dir)
+        key_file.write_text(key + "\n")
+    timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+    print(f"Built the {year} book in {time.perf_counter() - started:.1f} s ({timing}).", file=out)
     return index

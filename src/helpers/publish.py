@@ -84,6 +84,30 @@ def run_jupyter_book(source: Path, output: Path, project_root: Path | None = Non
     return html
 
 
+def sync_tree(source: Path, target: Path) -> int:
+    """Make ``target`` a copy of ``source``, touching only files whose bytes differ; returns how many changed.
+
+    Unchanged files keep their modification times, so Sphinx re-reads only the pages that changed.
+    """
+    changed = 0
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()}
+    for rel in sorted(wanted):
+        src, dst = source / rel, target / rel
+        if not dst.is_file() or dst.stat().st_size != src.stat().st_size or dst.read_bytes() != src.read_bytes():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+            changed += 1
+    for path in sorted(target.rglob("*"), reverse=True):
+        rel = path.relative_to(target)
+        if path.is_file() and rel not in wanted:
+            path.unlink()
+            changed += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return changed
+
+
 def publish(new_html: Path, target: Path) -> None:
     """Replace ``target`` with ``new_html``; the old book stays in place until the new one is complete."""
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,25 @@ from .errors import InputError
 from .project import Project
 
 
-def validate_edition(project: Project, year: int, strict: bool = False) -> int:
-    """Validate every dataset of ``year``; returns how many were checked, or raises InputError (exit 2)."""
+def validation_key(project: Project, year: int) -> str:
+    """What a validation result depends on: the edition's bytes and the code and packages that check them."""
+    from .build import helpers_location
+    from .cache import project_digests
+    from .fingerprint import sha256_bytes, tree_digest
+
+    helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
+    return sha256_bytes(f"{tree_digest(project.year_dir(year))} {helpers_digest} {requirements_digest}".encode())
+
+
+def validate_edition(project: Project, year: int, strict: bool = False, use_cache: bool = False) -> int:
+    """Validate every dataset of ``year``; returns how many were checked, or raises InputError (exit 2).
+
+    With ``use_cache`` (the build), a folder already validated with the same code is not checked again.
+    """
+    marker = project.build_dir / "cache" / str(year) / "validated.key"
+    key = validation_key(project, year) if use_cache else ""
+    if use_cache and not strict and marker.is_file() and marker.read_text().strip() == key:
+        return len(list(project.year_dir(year).glob("*.yml")))
     edition = Edition(year, project.root)
     problems: list[str] = []
     names = edition.names()
@@ -26,4 +43,7 @@ def validate_edition(project: Project, year: int, strict: bool = False) -> int:
         from .gaps import refuse_gaps
 
         refuse_gaps(project, year)
+    if use_cache:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(key + "\n")
     return len(names)

@@ -1,0 +1,214 @@
+"""Build-speed benchmark: our pipeline against Jupyter Book's own execution, on a copy of the project.
+
+Each figure is the median of --runs runs (3 by default). Prints the figures and ratios against the
+targets and writes them to benchmarks/results.json (or --output).
+
+    make bench                       # the real book, latest edition
+    python benchmarks/bench.py --project tests/fixtures/minibook --year 2030 --runs 1 --output /tmp/r.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "src"))
+
+from helpers.project import Project  # noqa: E402
+from helpers.publish import STRICT_FLAGS, staged_config  # noqa: E402
+
+IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", "node_modules", "test-output",
+                                ".pytest_cache", "*.egg-info", "_jb")
+TARGETS = {"cold_vs_jupyterbook": 0.5, "noop_vs_cold": 0.05, "edit_one_vs_cold": 0.25}
+RSS_TARGET_MB = 1.5 * 1024
+
+
+class PeakRSS:
+    """Peak of the summed resident memory of a process and all its descendants, sampled every 20 ms."""
+
+    def __init__(self, pid: int):
+        self.root, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def timed(command: list[str], cwd: Path, env: dict | None = None, measure_rss: bool = False) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of a command; fails loudly if it fails."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    peak = 0.0
+    if measure_rss:
+        with PeakRSS(proc.pid) as rss:
+            out, _ = proc.communicate()
+        peak = rss.peak / 2**20
+    else:
+        out, _ = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed ({' '.join(command)}):\n{out[-3000:]}")
+    return seconds, peak
+
+
+def build_command(year: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "helpers.cli", "build", "--year", str(year), "--no-progress", *extra]
+
+
+def jupyterbook_source(project: Path, year: int) -> Path:
+    """The same book for Jupyter Book's own execution: committed notebooks, `execute_notebooks: force`."""
+    source = project / "_jb" / "src"
+    shutil.rmtree(project / "_jb", ignore_errors=True)
+    source.mkdir(parents=True)
+    config = staged_config(Project(project), year)
+    config["execute"]["execute_notebooks"] = "force"
+    config["execute"]["timeout"] = 600
+    (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    shutil.copy(project / "_toc.yml", source / "_toc.yml")
+    shutil.copytree(project / "book", source / "book")
+    shutil.copytree(project / "data" / str(year), source / "_extra" / "data" / str(year))
+    return source
+
+
+def edit_notebook(path: Path, run: int) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": f"bench-{run}", "metadata": {},
+                        "outputs": [], "source": f"_benchmark_edit = {run}"})
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def edit_data(path: Path, run: int) -> None:
+    """Change one file's bytes, as an analyst's edit would: a run marker on the last row's first text column."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    header, last = rows[0], rows[-1]
+    for i, name in enumerate(header):
+        if name in ("label", "meaning", "title", "citation", "description", "summary", "name"):
+            last[i] = f"{last[i].split(' [bench')[0]} [bench {run}]"
+            break
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--project", type=Path, default=REPO)
+    parser.add_argument("--year", type=int)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    parser.add_argument("--notebook", help="notebook to edit (default: the last one in _toc.yml)")
+    parser.add_argument("--dataset", help="data file to edit (default: the largest CSV of the edition)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="resultsbook-bench-") as tmp:
+        project = Path(tmp) / "project"
+        shutil.copytree(args.project.resolve(), project, ignore=IGNORE)
+        year = args.year or Project(project).latest_edition()
+        notebooks = Project(project).toc_notebooks()
+        notebook = project / (args.notebook or notebooks[-1].as_posix())
+        dataset = project / "data" / str(year) / (args.dataset or max(
+            (p.name for p in (project / "data" / str(year)).glob("*.csv")),
+            key=lambda n: (project / "data" / str(year) / n).stat().st_size))
+        env = {"PYTHONPATH": str(REPO / "src")}
+        runs = range(args.runs)
+        results: dict[str, float] = {}
+
+        cold, rss = [], []
+        for _ in runs:
+            shutil.rmtree(project / "_build", ignore_errors=True)
+            seconds, peak = timed(build_command(year), project, env, measure_rss=True)
+            cold.append(seconds)
+            rss.append(peak)
+        results["cold_s"], results["peak_rss_mb"] = median(cold), round(max(rss), 1)
+
+        results["noop_s"] = median([timed(build_command(year), project, env)[0] for _ in runs])
+        edit_times = []
+        for run in runs:
+            edit_notebook(notebook, run)
+            edit_times.append(timed(build_command(year), project, env)[0])
+        results["edit_one_s"] = median(edit_times)
+        data_times = []
+        for run in runs:
+            edit_data(dataset, run)
+            data_times.append(timed(build_command(year), project, env)[0])
+        results["edit_data_s"] = median(data_times)
+
+        jb_times = []
+        jb = Path(sys.executable).with_name("jupyter-book")
+        for _ in runs:
+            source = jupyterbook_source(project, year)
+            command = [str(jb), "build", str(source), "--path-output", str(project / "_jb" / "out"), "--builder",
+                       "html", *STRICT_FLAGS]
+            jb_times.append(timed(command, project, {**env, "RESULTSBOOK_ROOT": str(project)})[0])
+        results["jupyterbook_s"] = median(jb_times)
+
+    ratios = {
+        "cold_vs_jupyterbook": round(results["cold_s"] / results["jupyterbook_s"], 3),
+        "noop_vs_cold": round(results["noop_s"] / results["cold_s"], 3),
+        "edit_one_vs_cold": round(results["edit_one_s"] / results["cold_s"], 3),
+        "edit_data_vs_cold": round(results["edit_data_s"] / results["cold_s"], 3),
+    }
+    report = {**results, "ratios": ratios, "runs": args.runs, "year": year, "notebooks": len(notebooks),
+              "cores": os.cpu_count(), "edited_notebook": notebook.relative_to(project).as_posix(),
+              "edited_dataset": dataset.relative_to(project).as_posix()}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+
+    print(f"Benchmark of the {year} book: {len(notebooks)} notebooks, {os.cpu_count()} cores, "
+          f"median of {args.runs} run(s)")
+    for key in ("cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s"):
+        print(f"  {key:<16}{results[key]:>9.2f} s")
+    print(f"  {'peak_rss_mb':<16}{results['peak_rss_mb']:>9.1f} MB   (target <= {RSS_TARGET_MB:.0f} MB: "
+          f"{'met' if results['peak_rss_mb'] <= RSS_TARGET_MB else 'MISSED'})")
+    for key, value in ratios.items():
+        target = TARGETS.get(key)
+        verdict = "" if target is None else f"   (target <= {target}: {'met' if value <= target else 'MISSED'})"
+        print(f"  {key:<22}{value:>7.3f}{verdict}")
+    print(f"Written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
