@@ -21,6 +21,9 @@ from .publish import assemble_source, book_key, fill_about_page, publish, recove
     run_jupyter_book, sync_tree
 
 
+ENGINES = ("inprocess", "kernel")
+
+
 @dataclass(frozen=True)
 class BuildConfig:
     project: Project
@@ -29,13 +32,16 @@ class BuildConfig:
     force: bool = False
     strict: bool = False
     progress: bool = True
+    engine: str = "inprocess"
 
     @classmethod
     def create(cls, root: Path, year: str | int | None = None, jobs: int | None = None, force: bool = False,
-               strict: bool = False, progress: bool = True) -> "BuildConfig":
+               strict: bool = False, progress: bool = True, engine: str = "inprocess") -> "BuildConfig":
         """Check everything the user gave before anything runs (InputError, exit 2, otherwise)."""
         project = Project(root)
-        return cls(project, resolve_year(project, year), resolve_jobs(jobs), force, strict, progress)
+        if engine not in ENGINES:
+            raise InputError(f"--engine must be one of {', '.join(ENGINES)}, got '{engine}'")
+        return cls(project, resolve_year(project, year), resolve_jobs(jobs), force, strict, progress, engine)
 
     @property
     def html_dir(self) -> Path:
@@ -134,8 +140,8 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
     project, year = config.project, config.year
     started = time.perf_counter()
     phases.clear()
-    with phase("validate"):
-        validate_edition(project, year, strict=config.strict, use_cache=True)  # bad data stops here, before any notebook runs
+    with phase("validate"):  # bad data stops here, before any notebook runs
+        validate_edition(project, year, strict=config.strict, use_cache=True)
     from .data import VALIDATED_ENV
     from .fingerprint import tree_digest
 
@@ -158,7 +164,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out) -> Pa
     with phase("execute"):
         outcomes = run_notebooks(project.root, year, notebooks, jobs=config.jobs, force=config.force,
                                  helpers_digest=helpers_digest, requirements_digest=requirements_digest,
-                                 src_dir=src_dir, progress=config.progress)
+                                 src_dir=src_dir, progress=config.progress, engine=config.engine)
     print(summary_table(outcomes), file=out)
     failed = [o.notebook for o in outcomes if o.status == "failed"]
     if failed:
@@ -189,7 +195,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out) -> Pa
     try:
         with phase("sphinx"):
             built = run_jupyter_book(work / "src", work / "out", project.root)
-    except BuildError:
+    except BaseException:  # a failed or interrupted Sphinx run leaves no half-updated work folder behind
         shutil.rmtree(work, ignore_errors=True)
         raise
     with phase("publish"):

@@ -9,7 +9,7 @@ import tempfile
 import time
 import traceback as tb
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .cache import CacheRecord, ExecutionCache, ExecutionInputs
@@ -39,6 +39,7 @@ class Job:
     year: int
     static_key: str
     src_dir: Path | None  # prepended to the kernel's PYTHONPATH so the project's own helpers are used
+    engine: str = "inprocess"  # "inprocess" (see helpers.engine) or "kernel" (a Jupyter kernel per notebook)
 
 
 def present_notebook(nb: dict) -> dict:
@@ -67,8 +68,14 @@ def _source_cell_position(executed: dict, failing_index: int) -> tuple[int, str]
     return failing_index - shift + 1, src
 
 
-def execute_job(job: Job) -> Outcome:
-    """Execute one notebook (in a worker process) and store the result in the cache."""
+def execute_job(job: Job) -> dict:
+    """Execute one notebook (in a worker process), store the result in the cache, return the outcome as a dict.
+
+    A dict, because the notebook may have re-imported ``helpers`` in this process (see above)."""
+    return asdict(_execute_job(job))
+
+
+def _execute_job(job: Job) -> Outcome:
     import papermill as pm  # imported here: only workers that execute pay for it
     from papermill.exceptions import PapermillExecutionError
 
@@ -84,6 +91,18 @@ def execute_job(job: Job) -> Outcome:
     os.environ[DEPS_ENV] = str(deps_file)
     if job.src_dir is not None:
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(job.src_dir), os.environ.get("PYTHONPATH")]))
+        if job.engine == "inprocess":  # the notebook runs in this process: the project's helpers come first
+            import sys
+
+            import helpers
+
+            sys.path.insert(0, str(job.src_dir))
+            if Path(helpers.__file__).resolve().parent.parent != job.src_dir.resolve():
+                for name in [m for m in sys.modules if m == "helpers" or m.startswith("helpers.")]:
+                    del sys.modules[name]
+    engine_name = None
+    if job.engine == "inprocess":
+        from .engine import NAME as engine_name
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ["RESULTSBOOK_NOTEBOOK"] = str(source)
     run_source = _with_finishing_cell(source, cache.folder)
@@ -92,7 +111,7 @@ def execute_job(job: Job) -> Outcome:
     try:
         pm.execute_notebook(
             str(run_source), str(out_path), parameters={"year": job.year}, kernel_name="python3",
-            cwd=str(source.parent), progress_bar=False, log_output=False,
+            cwd=str(source.parent), progress_bar=False, log_output=False, engine_name=engine_name,
         )
     except PapermillExecutionError as exc:
         failed = _keep_failed_copy(job, out_path)
@@ -169,20 +188,33 @@ def _read_deps(deps_file: Path, root: Path) -> set[str]:
     return found
 
 
+def _pool(workers: int, engine: str) -> ProcessPoolExecutor:
+    """Worker processes: with the in-process engine, one fresh process per notebook, forked from a server
+    that has the heavy libraries imported already; with kernels, forked workers that each start kernels."""
+    if engine == "inprocess":
+        from .engine import PRELOAD
+
+        os.environ.setdefault("MPLBACKEND", "Agg")
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, max_tasks_per_child=1)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
 def run_notebooks(root: Path, year: int, notebooks: list[Path], *, jobs: int, force: bool,
                   helpers_digest: str, requirements_digest: str, src_dir: Path | None,
-                  progress: bool = True) -> list[Outcome]:
+                  progress: bool = True, engine: str = "inprocess") -> list[Outcome]:
     """Execute what is out of date, in parallel; return one outcome per notebook, in ToC order."""
     cache = ExecutionCache(root, year)
     outcomes: dict[str, Outcome] = {}
     pending: list[Job] = []
     for rel in notebooks:
-        key = ExecutionInputs(root / rel, {"year": year}, helpers_digest, requirements_digest).static_key()
+        key = ExecutionInputs(root / rel, {"year": year}, helpers_digest, f"{requirements_digest}:{engine}").static_key()
         record = None if force else cache.lookup(rel, key)
         if record is not None:
             outcomes[rel.as_posix()] = Outcome(rel.as_posix(), "cached", record.seconds, data_files=record.data_files)
         else:
-            pending.append(Job(root, rel, year, key, src_dir))
+            pending.append(Job(root, rel, year, key, src_dir, engine))
 
     if pending:
         from tqdm import tqdm
@@ -190,13 +222,12 @@ def run_notebooks(root: Path, year: int, notebooks: list[Path], *, jobs: int, fo
         workers = max(1, min(jobs, len(pending)))
         bar = tqdm(total=len(pending), desc=f"Executing notebooks ({workers} parallel)", unit="nb",
                    disable=not progress)
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with _pool(workers, engine) as pool:
             futures = {pool.submit(execute_job, job): job for job in pending}
             for future in as_completed(futures):
                 job = futures[future]
                 try:
-                    outcome = future.result()
+                    outcome = Outcome(**future.result())
                 except Exception as exc:  # the worker itself crashed
                     outcome = Outcome(job.notebook_rel.as_posix(), "failed", 0.0,
                                       error=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
