@@ -17,8 +17,8 @@ from .errors import BuildError, InputError
 from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project
-from .publish import assemble_source, book_key, fill_about_page, publish, recover_interrupted_publish, \
-    run_jupyter_book, sync_tree
+from .publish import SphinxRun, assemble_source, book_key, can_initialise_early, fill_about_page, publish, \
+    recover_interrupted_publish, sync_tree
 
 
 ENGINES = ("inprocess", "kernel")
@@ -150,13 +150,18 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         recover_interrupted_publish(config.html_dir)
         staging = project.build_dir / ".staging" / f"{year}-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
+        # Sphinx starts now, importing while the notebooks run; it builds only when told to.
+        work = project.build_dir / ".sphinx" / str(year)
+        early = not config.force and can_initialise_early(project, year, work)
+        sphinx = SphinxRun(work / "src", work / "out", project.root, early_init=early)
         try:
-            return _build_locked(config, staging, started, out)
+            return _build_locked(config, staging, started, out, sphinx, work)
         finally:
+            sphinx.abort()  # a no-op after a build; otherwise the waiting process just exits
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _build_locked(config: BuildConfig, staging: Path, started: float, out) -> Path:
+def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path) -> Path:
     project, year = config.project, config.year
     helpers_dir, src_dir = helpers_location(project.root)
     helpers_digest, requirements_digest = project_digests(project.root, helpers_dir)
@@ -188,13 +193,12 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out) -> Pa
     fill_about_page(source, BuildManifest(year, commit, outcomes))
     # Sphinx works in a persistent folder per edition so that it re-reads only changed pages; the result
     # is copied out and published atomically. A failed or forced build starts that folder afresh.
-    work = project.build_dir / ".sphinx" / str(year)
     if config.force:
         shutil.rmtree(work, ignore_errors=True)
     sync_tree(source, work / "src")
     try:
         with phase("sphinx"):
-            built = run_jupyter_book(work / "src", work / "out", project.root)
+            built = sphinx.go()
     except BaseException:  # a failed or interrupted Sphinx run leaves no half-updated work folder behind
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -188,7 +188,7 @@ def _read_deps(deps_file: Path, root: Path) -> set[str]:
     return found
 
 
-def _pool(workers: int, engine: str) -> ProcessPoolExecutor:
+def _pool(workers: int, engine: str, pending: int) -> ProcessPoolExecutor:
     """Worker processes: with the in-process engine, one fresh process per notebook, forked from a server
     that has the heavy libraries imported already; with kernels, forked workers that each start kernels."""
     if engine == "inprocess":
@@ -196,7 +196,8 @@ def _pool(workers: int, engine: str) -> ProcessPoolExecutor:
 
         os.environ.setdefault("MPLBACKEND", "Agg")
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
+        # pre-importing pays off when many notebooks share it; for a few, each imports only what it uses
+        ctx.set_forkserver_preload(PRELOAD if pending > workers else [])
         return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, max_tasks_per_child=1)
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
@@ -222,7 +223,7 @@ def run_notebooks(root: Path, year: int, notebooks: list[Path], *, jobs: int, fo
         workers = max(1, min(jobs, len(pending)))
         bar = tqdm(total=len(pending), desc=f"Executing notebooks ({workers} parallel)", unit="nb",
                    disable=not progress)
-        with _pool(workers, engine) as pool:
+        with _pool(workers, engine, len(pending)) as pool:
             futures = {pool.submit(execute_job, job): job for job in pending}
             for future in as_completed(futures):
                 job = futures[future]

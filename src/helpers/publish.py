@@ -18,6 +18,7 @@ from .project import Project
 
 STRICT_FLAGS = ["-n", "-W", "--keep-going"]
 EXTRA_DIR = "_extra"  # copied as-is into the HTML root by Sphinx (html_extra_path)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def staged_config(project: Project, year: int) -> dict:
@@ -62,26 +63,65 @@ def fill_about_page(source: Path, manifest: BuildManifest) -> None:
             page.write_text(text.replace(ABOUT_MARKER, render_about(manifest)), encoding="utf-8")
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+class SphinxRun:
+    """A strict Jupyter Book build, started early (imports done while notebooks run), run on ``go()``."""
+
+    def __init__(self, source: Path, output: Path, project_root: Path | None = None, early_init: bool = False):
+        import tempfile
+
+        self.source, self.output, self.project_root = source, output, project_root
+        self.log = tempfile.TemporaryFile(mode="w+")
+        command = [sys.executable, "-m", "helpers.sphinx_runner", "build", str(source), "--path-output",
+                   str(output), "--builder", "html", *STRICT_FLAGS]
+        env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1",
+                   RESULTSBOOK_SPHINX_EARLY="init" if early_init else "imports")
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
+                                        text=True, env=env)
+
+    def abort(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.process.communicate("abort\n", timeout=30)
+            except (subprocess.TimeoutExpired, BrokenPipeError, ValueError):
+                self.process.kill()
+        self.log.close()
+
+    def go(self) -> Path:
+        """Build; returns the HTML folder or raises BuildError with Sphinx's warnings and errors."""
+        try:
+            self.process.communicate("go\n")
+        except BaseException:
+            self.process.kill()
+            raise
+        self.log.seek(0)
+        text = self.log.read()
+        self.log.close()
+        html = self.output / "_build" / "html"
+        if self.process.returncode != 0 or not (html / "index.html").is_file():
+            messages = [line for line in text.splitlines()
+                        if "WARNING" in line or "ERROR" in line or "Error" in line or "Exception" in line]
+            detail = ANSI.sub("", "\n".join(messages[-40:]) or text[-4000:])
+            if self.project_root is not None:  # point at the project's files, not the work copy
+                detail = detail.replace(f"{self.source}/", f"{self.project_root}/")
+            raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
+        return html
+
+
+def can_initialise_early(project: Project, year: int, work: Path) -> bool:
+    """True when Sphinx may be initialised before this build's pages are in place: the previous build in
+    ``work`` used byte-identical configuration and table of contents (pages are then found by mtime)."""
+    config = yaml.safe_dump(staged_config(project, year), sort_keys=False)
+    try:
+        return ((work / "src" / "_config.yml").read_text(encoding="utf-8") == config
+                and (work / "src" / "_toc.yml").read_bytes() == (project.root / "_toc.yml").read_bytes()
+                and (work / "out" / "_build" / ".doctrees" / "environment.pickle").is_file())
+    except OSError:
+        return False
 
 
 def run_jupyter_book(source: Path, output: Path, project_root: Path | None = None) -> Path:
     """Strict Jupyter Book build; returns the HTML folder or raises BuildError with Sphinx's messages."""
-    jb = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jb) if jb.exists() else "jupyter-book", "build", str(source), "--path-output", str(output),
-               "--builder", "html", *STRICT_FLAGS]
-    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    html = output / "_build" / "html"
-    if done.returncode != 0 or not (html / "index.html").is_file():
-        messages = [line for line in (done.stdout + done.stderr).splitlines()
-                    if "WARNING" in line or "ERROR" in line or "Error" in line or "Exception" in line]
-        detail = "\n".join(messages[-40:]) or (done.stdout + done.stderr)[-4000:]
-        detail = ANSI.sub("", detail)
-        if project_root is not None:  # point at the project's files, not the staging copy
-            detail = detail.replace(f"{source}/", f"{project_root}/")
-        raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
-    return html
+    return SphinxRun(source, output, project_root).go()
 
 
 def sync_tree(source: Path, target: Path) -> int:

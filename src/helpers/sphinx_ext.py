@@ -1,7 +1,9 @@
 """A small Sphinx extension for the book (listed in _config.yml under sphinx.extra_extensions).
 
-Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, so every page declared
-``const THEBE_JS_URL`` twice and the browser reported an error. Identical scripts are kept once.
+- Jupyter Book 1 registers sphinx-thebe's inline configuration script twice, so every page declared
+  ``const THEBE_JS_URL`` twice and the browser reported an error. Identical scripts are kept once.
+- The theme's Jinja templates are compiled once and cached beside the doctrees, instead of at every
+  build (about half a second of each incremental build).
 """
 
 from __future__ import annotations
@@ -23,7 +25,21 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
     context["script_files"] = kept
 
 
+def cache_templates(app) -> None:
+    templates = getattr(app.builder, "templates", None)
+    environment = getattr(templates, "environment", None)
+    if environment is not None:
+        from pathlib import Path
+
+        import jinja2
+
+        folder = Path(app.doctreedir) / "jinja-cache"
+        folder.mkdir(parents=True, exist_ok=True)
+        environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def setup(app):
+    app.connect("builder-inited", cache_templates)
     # early: the event stops at the first handler that returns a template name
     app.connect("html-page-context", drop_duplicate_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
