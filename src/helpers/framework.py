@@ -115,6 +115,14 @@ class Framework:
                            series=[_shorten(l, 60) for l in rows["label"]])
         return rows.sort_values("order")
 
+    def trend_charts(self, area: int) -> list:
+        """One line chart per figure of the area that the report gives for several periods."""
+        rows = self.trends(area)
+        return [charts.lines(group, "period", "value", "series", title="Change over the periods the report gives",
+                             unit=group["unit"].iloc[0], source=charts.source_line(group, self.sources, self.year),
+                             dataset=group["dataset"].iloc[0], year=self.year)
+                for _, group in rows.groupby("metric", sort=False)]
+
     def context_indicators(self, area: int):
         """National indicators the report quotes inside the work area's section."""
         indicators = load("indicators", self.year)

@@ -62,3 +62,24 @@ def difference_text(delta, unit: str) -> str:
     if unit in ("percent", "percent_change"):
         return fmt.signed_percent_points(delta)
     return f"{float(delta):+,.1f}".rstrip("0").rstrip(".") if float(delta) % 1 else f"{int(delta):+,}"
+
+
+def show_change_since_previous(name: str, year: int, key: list[str], section: str, charted: list[str],
+                               sources=None, root=None) -> None:
+    """The 'change since the previous edition' block of a page: a table with differences, and a chart across
+    editions of the ``charted`` indicators (when two or more editions have them); a notice otherwise."""
+    from . import charts, page
+
+    changes = compare_with_previous(name, year, key, root)
+    if changes.empty:
+        page.show_markdown(f"*No edition before {year} is in this project's data, so there is nothing to compare with yet.*")
+        return
+    changes = changes[changes["section"] == section]
+    before = int(changes["previous_edition"].iloc[0]) if len(changes) else previous_edition(year, root)
+    page.table(changes, {"label": "Indicator", "shown_previous": f"Previous edition ({before})",
+                         "shown": f"This edition ({year})", "shown_difference": "Difference"},
+               caption=f"{section} against the previous edition")
+    history = across_editions(name, year, key, root)
+    history = history[(history["section"] == section) & history["indicator"].isin(charted)]
+    charts.show(charts.lines(history, "edition", "value", "label", title="Selected indicators across editions",
+                             unit="percent", source=charts.source_line(history, sources), dataset=name, year=year))
