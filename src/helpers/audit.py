@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
-import yaml
-
 from . import fmt
 from .errors import InputError
+from .project import read_yaml
 
 STATUSES = ("pass", "warning", "fail", "not run")
 # Units a magnitude check can compare, in a common base.
@@ -54,7 +53,7 @@ class Result:
 
 
 def load_checks(path: Path) -> list[dict]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path) or {}
     checks = raw.get("checks", [])
     ids = [c.get("id") for c in checks]
     for i, check in enumerate(checks, start=1):

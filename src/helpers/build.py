@@ -204,7 +204,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
         raise
     with phase("publish"):
         html = staging / "html"
-        shutil.copytree(built, html)
+        shutil.copytree(built, html, copy_function=shutil.copyfile)  # bytes only: times are not needed
         publish(html, config.html_dir)
         key_file.write_text(key + "\n")
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())

@@ -10,7 +10,7 @@ import yaml
 
 from .build import resolve_year
 from .errors import InputError
-from .project import Project
+from .project import Project, read_yaml
 
 
 def new_year(project: Project, year: int, source_year: int | None = None) -> Path:
@@ -25,7 +25,7 @@ def new_year(project: Project, year: int, source_year: int | None = None) -> Pat
     staging.mkdir(parents=True)
     items = []
     for meta_path in sorted(src_dir.glob("*.yml")):
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        meta = read_yaml(meta_path)
         meta["edition"] = year
         (staging / meta_path.name).write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110),
                                               encoding="utf-8")

@@ -14,7 +14,7 @@ import yaml
 from .errors import BuildError
 from .fingerprint import sha256_bytes, tree_digest
 from .manifest import ABOUT_MARKER, BuildManifest, render_about
-from .project import Project
+from .project import Project, read_yaml
 
 STRICT_FLAGS = ["-n", "-W", "--keep-going"]
 EXTRA_DIR = "_extra"  # copied as-is into the HTML root by Sphinx (html_extra_path)
@@ -23,7 +23,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def staged_config(project: Project, year: int) -> dict:
     """The project's _config.yml for one edition: year in the title, Jupyter Book's execution off."""
-    config = yaml.safe_load((project.root / "_config.yml").read_text(encoding="utf-8")) or {}
+    config = read_yaml(project.root / "_config.yml") or {}
     config["title"] = str(config.get("title", "Results Book")).replace("{year}", str(year))
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     config["only_build_toc_files"] = True

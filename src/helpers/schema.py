@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from .errors import InputError
+from .project import read_yaml
 from .units import UNITS
 
 TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
@@ -69,7 +70,7 @@ class DatasetMeta:
 def read_meta(path: Path) -> DatasetMeta:
     """Parse and check one metadata file; errors name the file and the key."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):
