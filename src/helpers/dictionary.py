@@ -42,23 +42,23 @@ def rules(spec: ColumnSpec) -> str:
     return "; ".join(parts)
 
 
-def columns_markdown(year: int) -> str:
-    """A table of columns for every dataset (Markdown, one block per dataset)."""
+def columns_html(year: int) -> str:
+    """A captioned table of columns for every dataset (HTML: cheap for Sphinx to carry, unlike Markdown)."""
     edition = Edition(year)
     blocks = []
     for name in edition.names():
         meta = edition.meta(name)
         key = ", ".join(meta.primary_key) or "none"
-        lines = [f"**{meta.title}** (`{name}`; one row per {key})", "",
-                 "| Column | Meaning | Rules |", "|---|---|---|"]
-        for spec in meta.columns.values():
-            meaning = spec.description.replace("|", "/").replace("\n", " ")
-            lines.append(f"| `{spec.name}` | {meaning} | {rules(spec).replace('|', '/')} |")
+        rows = "".join(f"<tr><td><code>{html.escape(spec.name)}</code></td><td>{html.escape(spec.description)}</td>"
+                       f"<td>{html.escape(rules(spec))}</td></tr>" for spec in meta.columns.values())
+        note = ""
         if meta.unit_column:
-            lines += ["", f"The `{meta.unit_column}` column gives the unit of `{meta.value_column}`; percentages must "
-                          "lie between 0 and 100 and counts must be whole numbers of 0 or more."]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+            note = (f"<p>The <code>{meta.unit_column}</code> column gives the unit of <code>{meta.value_column}</code>; "
+                    "percentages must lie between 0 and 100 and counts must be whole numbers of 0 or more.</p>")
+        blocks.append(f'<table class="rb-table"><caption>{html.escape(meta.title)} ({name}; one row per '
+                      f"{html.escape(key)})</caption><thead><tr><th>Column</th><th>Meaning</th><th>Rules</th></tr>"
+                      f"</thead><tbody>{rows}</tbody></table>{note}")
+    return "\n".join(blocks)
 
 
 def units_frame() -> pd.DataFrame:
