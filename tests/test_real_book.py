@@ -106,7 +106,11 @@ def test_every_curated_figure_is_on_the_page_of_its_section(built):
 def test_every_entry_of_the_report_contents_has_a_page(built):
     seed = REPO.parent / "shared" / "seeds" / "000_80f0bb2e607cb1b5.txt"
     if not seed.is_file():
-        pytest.skip("report text not beside the repository")
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail(f"the report text is missing at {seed}")
+        pytest.skip("report text not beside the repository (shared/ is beside it in CI)")
     text = seed.read_text(encoding="utf-8")
     contents = text[text.index("CONTENT\n"):text.index("FOREWORD BY THE RESIDENT COORDINATOR\n\nIn Mexico")]
     entries = [line.split("\t", 1)[1].strip() for line in contents.splitlines() if "\t" in line]

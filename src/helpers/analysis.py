@@ -63,3 +63,35 @@ def work_area_shares(initiatives: pd.DataFrame, capacities: pd.DataFrame, work_a
     frame["initiatives_share"] = 100 * frame["initiatives"] / frame["initiatives"].sum()
     frame["institutions_share"] = 100 * frame["institutions"] / frame["institutions"].sum()
     return frame
+
+
+def headline_values(initiatives: pd.DataFrame, by_area: pd.DataFrame, places: pd.DataFrame) -> dict:
+    """The counts the analysis page's prose quotes (n.a. where the edition has no initiatives)."""
+    busiest = by_area.sum(axis=1)
+    return {
+        "agency_count": len(by_area),
+        "top_agency": busiest.index[0] if len(busiest) else None,
+        "top_agency_initiatives": int(busiest.iloc[0]) if len(busiest) else None,
+        "multi_area_agencies": int((by_area > 0).sum(axis=1).gt(1).sum()),
+        "joint_initiatives": int(initiatives["implemented_by"].fillna("").str.contains(";").sum()),
+        "initiative_count": len(initiatives),
+        "place_count": len(places),
+        "top_place": places["place"].iloc[0] if len(places) else None,
+        "top_place_initiatives": int(places["initiatives"].iloc[0]) if len(places) else None,
+    }
+
+
+def finance_values(finance: pd.DataFrame, sdgs: pd.DataFrame) -> dict:
+    """Figures the financial overview derives: the execution rate and the ranked SDG lists."""
+    from . import fmt
+
+    stated = finance.set_index("metric")["value"].dropna()
+    rate = None
+    if {"executed_resources", "available_resources"} <= set(stated.index) and stated["available_resources"]:
+        rate = fmt.percent(100 * stated["executed_resources"] / stated["available_resources"], 1)
+
+    def ranked(group: str) -> str | None:
+        rows = sdgs[sdgs["group"] == group].sort_values("rank_in_group")
+        return ", ".join(f"SDG {s}" for s in rows["sdg"]) or None
+
+    return {"execution_rate": rate, "highest_sdgs": ranked("highest"), "lowest_sdgs": ranked("lowest")}

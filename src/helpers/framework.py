@@ -33,6 +33,13 @@ class Framework:
         self.strategic = load("strategic_areas", self.year)
         self.sources = load("sources", self.year)
 
+    def work_area_table(self):
+        """Each work area with its number of outcomes and of highlighted initiatives."""
+        counts = self.initiatives.groupby("work_area")["initiative"].nunique()
+        return self.work_areas.assign(
+            outcome_count=self.work_areas["work_area"].map(self.outcomes.groupby("work_area").size()).fillna(0).astype(int),
+            initiatives=self.work_areas["work_area"].map(counts).fillna(0).astype(int))
+
     def area_title(self, area: int) -> str:
         row = self.work_areas[self.work_areas["work_area"] == area]
         return str(row["title"].iloc[0]) if len(row) else fmt.MISSING
