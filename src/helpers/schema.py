@@ -24,7 +24,9 @@ PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?(/\d{4}(-(0[1-9]|1[0-2]|Q[1-4
 
 PROVENANCE = {
     "section": {"type": "string", "description": "Section of the report that states the figure."},
-    "page": {"type": "integer", "min": 1, "description": "Page of that section in the report's table of contents."},
+    "page": {"type": "integer", "min": 1, "description": (
+        "Page of that section in the report's table of contents. 'Mexico at a glance' and the UN-system "
+        "infographic are not listed there; their rows carry the page of the entry they fall under (11 and 10).")},
     "ref_period": {"type": "string", "nullable": True, "pattern": PERIOD_PATTERN,
                    "description": "Period the figure refers to, where it differs from the edition year."},
     "source": {"type": "string", "references": "sources.id",
