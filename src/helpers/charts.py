@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,8 +146,6 @@ def show(chart: Chart) -> None:
 
     display(HTML(to_html(chart)))
 
-
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def describe_bars(frame, category: str, value: str, title: str, unit: str) -> str:

@@ -226,8 +226,3 @@ def load(name: str, year: int, root: Path | None = None):
     """The validated, typed DataFrame of dataset ``name`` for edition ``year``."""
     return Edition(year, root).load(name)
 
-
-def metadata(name: str, year: int, root: Path | None = None) -> DatasetMeta:
-    edition = Edition(year, root)
-    record_dependency(edition.folder / f"{name}.yml")
-    return edition.meta(name)

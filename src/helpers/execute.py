@@ -13,9 +13,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .cache import CacheRecord, ExecutionCache, ExecutionInputs
+from .data import DEPS_ENV
+from .page import NOTEBOOK_ENV
+from .project import ROOT_ENV
 from .fingerprint import sha256_file
 
-DEPS_ENV = "RESULTSBOOK_DEPS_FILE"
 # Tags the pipeline adds so readers see prose and charts, not plumbing.
 HIDDEN_TAGS = {"remove-cell", "remove-input", "hide-cell", "hide-input"}
 
@@ -87,7 +89,7 @@ def _execute_job(job: Job) -> Outcome:
     os.close(fd)
     out_path = Path(out_name)
     deps_file = out_path.with_suffix(".deps")
-    os.environ["RESULTSBOOK_ROOT"] = str(job.root)
+    os.environ[ROOT_ENV] = str(job.root)
     os.environ[DEPS_ENV] = str(deps_file)
     if job.src_dir is not None:
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(job.src_dir), os.environ.get("PYTHONPATH")]))
@@ -103,8 +105,7 @@ def _execute_job(job: Job) -> Outcome:
     engine_name = None
     if job.engine == "inprocess":
         from .engine import NAME as engine_name
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ["RESULTSBOOK_NOTEBOOK"] = str(source)
+    os.environ[NOTEBOOK_ENV] = str(source)
     run_source = _with_finishing_cell(source, cache.folder)
     _send_stderr_to(log_path(job))  # the kernel's own chatter goes to a log, not the terminal
     start = time.perf_counter()
@@ -194,7 +195,6 @@ def _pool(workers: int, engine: str, pending: int) -> ProcessPoolExecutor:
     if engine == "inprocess":
         from .engine import PRELOAD
 
-        os.environ.setdefault("MPLBACKEND", "Agg")
         ctx = multiprocessing.get_context("forkserver")
         # pre-importing pays off when many notebooks share it; for a few, each imports only what it uses
         ctx.set_forkserver_preload(PRELOAD if pending > workers else [])
@@ -220,6 +220,7 @@ def run_notebooks(root: Path, year: int, notebooks: list[Path], *, jobs: int, fo
     if pending:
         from tqdm import tqdm
 
+        os.environ.setdefault("MPLBACKEND", "Agg")  # no display: set before workers, servers and kernels start
         workers = max(1, min(jobs, len(pending)))
         bar = tqdm(total=len(pending), desc=f"Executing notebooks ({workers} parallel)", unit="nb",
                    disable=not progress)

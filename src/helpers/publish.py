@@ -15,6 +15,7 @@ from .errors import BuildError
 from .fingerprint import sha256_bytes, tree_digest
 from .manifest import ABOUT_MARKER, BuildManifest, render_about
 from .project import Project, read_yaml
+from .sphinx_runner import EARLY_ENV
 
 STRICT_FLAGS = ["-n", "-W", "--keep-going"]
 EXTRA_DIR = "_extra"  # copied as-is into the HTML root by Sphinx (html_extra_path)
@@ -74,7 +75,7 @@ class SphinxRun:
         command = [sys.executable, "-m", "helpers.sphinx_runner", "build", str(source), "--path-output",
                    str(output), "--builder", "html", *STRICT_FLAGS]
         env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1",
-                   RESULTSBOOK_SPHINX_EARLY="init" if early_init else "imports")
+                   **{EARLY_ENV: "init" if early_init else "imports"})
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
                                         text=True, env=env)
 
@@ -116,11 +117,6 @@ def can_initialise_early(project: Project, year: int, work: Path) -> bool:
                 and (work / "out" / "_build" / ".doctrees" / "environment.pickle").is_file())
     except OSError:
         return False
-
-
-def run_jupyter_book(source: Path, output: Path, project_root: Path | None = None) -> Path:
-    """Strict Jupyter Book build; returns the HTML folder or raises BuildError with Sphinx's messages."""
-    return SphinxRun(source, output, project_root).go()
 
 
 def sync_tree(source: Path, target: Path) -> int:

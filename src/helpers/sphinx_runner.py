@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import sys
 
+EARLY_ENV = "RESULTSBOOK_SPHINX_EARLY"
+
 
 def _told_to_go() -> bool:
     return sys.stdin.readline().strip() == "go"
@@ -27,7 +29,7 @@ def main() -> int:
     import myst_nb  # noqa: F401
     import sphinx_book_theme  # noqa: F401
 
-    if os.environ.get("RESULTSBOOK_SPHINX_EARLY") == "init":
+    if os.environ.get(EARLY_ENV) == "init":
         build = sphinx.application.Sphinx.build
 
         def build_when_told(self, *args, **kwargs):
