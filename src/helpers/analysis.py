@@ -67,6 +67,10 @@ def work_area_shares(initiatives: pd.DataFrame, capacities: pd.DataFrame, work_a
 
 def headline_values(initiatives: pd.DataFrame, by_area: pd.DataFrame, places: pd.DataFrame) -> dict:
     """The counts the analysis page's prose quotes (n.a. where the edition has no initiatives)."""
+    if initiatives.empty:  # the edition highlights no initiative: every count is unknown, never 0
+        return dict.fromkeys(["agency_count", "top_agency", "top_agency_initiatives", "multi_area_agencies",
+                              "joint_initiatives", "initiative_count", "place_count", "top_place",
+                              "top_place_initiatives"])
     busiest = by_area.sum(axis=1)
     return {
         "agency_count": len(by_area),
@@ -95,3 +99,25 @@ def finance_values(finance: pd.DataFrame, sdgs: pd.DataFrame) -> dict:
         return ", ".join(f"SDG {s}" for s in rows["sdg"]) or None
 
     return {"execution_rate": rate, "highest_sdgs": ranked("highest"), "lowest_sdgs": ranked("lowest")}
+
+
+def funding_ranking(funding: pd.DataFrame) -> dict:
+    """The two largest funding sources the report ranks, with their shares (None where it gives none)."""
+    from . import fmt
+
+    ranked = funding.sort_values("rank")
+    values = {}
+    for position, name in ((1, "first"), (2, "second")):
+        row = ranked[ranked["rank"] == position]
+        values[f"{name}_source"] = row["funding_source"].iloc[0] if len(row) else None
+        values[f"{name}_source_share"] = fmt.percent(row["share"].iloc[0]) if len(row) else None
+    return values
+
+
+def unshared_sources(funding: pd.DataFrame) -> str | None:
+    """The sources the report ranks without a share, in its order ('a, b and c'); None when there are none."""
+    names = [str(n)[:1].lower() + str(n)[1:] if str(n)[:2] != str(n)[:2].upper() else str(n)
+             for n in funding[funding["share"].isna()].sort_values("rank")["funding_source"]]
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

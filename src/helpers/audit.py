@@ -65,10 +65,18 @@ def load_checks(path: Path) -> list[dict]:
     return checks
 
 
+def relative_to_edition(value, year: int | None):
+    """Checks are written once for every edition: "{year}" is the edition, "{year-1}" the year before."""
+    if year is None or not isinstance(value, str):
+        return value
+    return value.replace("{year}", str(year)).replace("{year-1}", str(year - 1))
+
+
 def select(load: Loader, ref: dict) -> pd.DataFrame:
     """Rows of ``ref['dataset']`` matching every ``ref['where']`` (null matches an empty cell)."""
     frame = load(ref["dataset"])
     for column, value in (ref.get("where") or {}).items():
+        value = relative_to_edition(value, getattr(load, "year", None))
         if column not in frame:
             return frame.iloc[0:0]
         frame = frame[frame[column].isna()] if value is None else frame[frame[column].astype(str) == str(value)]
@@ -215,7 +223,7 @@ def _not_run(check: dict, found: list[Statement]) -> Result:
     return _result(check, "not run", "the figures this check needs are not all in this edition's data", found)
 
 
-def run_checks(checks: list[dict], load: Loader) -> list[Result]:
+def run_checks(checks: list[dict], load: Loader, year: int | None = None) -> list[Result]:
     """Run every check; a dataset that cannot be loaded makes its checks 'not run', never a crash."""
     cache: dict[str, pd.DataFrame] = {}
 
@@ -223,6 +231,8 @@ def run_checks(checks: list[dict], load: Loader) -> list[Result]:
         if name not in cache:
             cache[name] = load(name)
         return cache[name]
+
+    cached.year = year
 
     results = []
     for check in checks:
@@ -240,7 +250,7 @@ def audit_edition(year: int, root: Path | None = None) -> list[Result]:
     edition = Edition(year, root or find_root())
     path = edition.project.data_dir / "audit_checks.yml"
     record_dependency(path)
-    return run_checks(load_checks(path), edition.load)
+    return run_checks(load_checks(path), edition.load, year)
 
 
 def summary_frame(results: list[Result]) -> pd.DataFrame:

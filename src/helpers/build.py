@@ -141,7 +141,7 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
     started = time.perf_counter()
     phases.clear()
     with phase("validate"):  # bad data stops here, before any notebook runs
-        validate_edition(project, year, strict=config.strict, use_cache=True)
+        validate_edition(project, year, use_cache=True)
     from .data import VALIDATED_ENV
     from .fingerprint import tree_digest
 
@@ -152,7 +152,11 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         # Sphinx starts now, importing while the notebooks run; it builds only when told to.
         work = project.build_dir / ".sphinx" / str(year)
-        early = not config.force and can_initialise_early(project, year, work)
+        from .pages import edition_pages
+        from .publish import staged_toc
+
+        early = not config.force and can_initialise_early(project, year, work,
+                                                          staged_toc(project, edition_pages(project, year)))
         sphinx = SphinxRun(work / "src", work / "out", project.root, early_init=early)
         try:
             return _build_locked(config, staging, started, out, sphinx, work)
@@ -161,13 +165,19 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path) -> Path:
+def execute_pages(config: BuildConfig, out) -> tuple[list, list[Outcome], dict[str, Path]]:
+    """Execute every page of the edition that is out of date: (pages, outcomes, executed notebook per page).
+
+    Raises BuildError (exit 1) naming each failed notebook, its cell and the exception."""
+    from .execute import ExecutionCache
+    from .pages import edition_pages
+
     project, year = config.project, config.year
     helpers_dir, src_dir = helpers_location(project.root)
     helpers_digest, requirements_digest = project_digests(project.root, helpers_dir)
-    notebooks = project.toc_notebooks()
+    pages = edition_pages(project, year)
     with phase("execute"):
-        outcomes = run_notebooks(project.root, year, notebooks, jobs=config.jobs, force=config.force,
+        outcomes = run_notebooks(project.root, year, pages, jobs=config.jobs, force=config.force,
                                  helpers_digest=helpers_digest, requirements_digest=requirements_digest,
                                  src_dir=src_dir, progress=config.progress, engine=config.engine)
     print(summary_table(outcomes), file=out)
@@ -176,13 +186,30 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
         print(failure_report(outcomes, colour=out.isatty()), file=out)
         raise BuildError(f"{len(failed)} notebook(s) failed: {', '.join(failed)}; "
                          f"the previous book in {config.html_dir} is unchanged")
-
-    from .execute import ExecutionCache
-
     cache = ExecutionCache(project.root, year)
-    executed = {nb.as_posix(): cache.executed_path(nb) for nb in notebooks}
+    return pages, outcomes, {p.rel.as_posix(): cache.executed_path(p.rel) for p in pages}
+
+
+def edition_ledger(config: BuildConfig, out) -> list[str]:
+    """``resultsbook gaps``: execute what is out of date (no Sphinx), then every gap of the edition."""
+    from .publish import pruned_pages
+    from .validate import validate_edition
+
+    validate_edition(config.project, config.year, use_cache=True)
+    with year_lock(config):
+        pages, outcomes, executed = execute_pages(config, out)
+    return pruned_pages(config.project, config.year, pages, outcomes, executed)[1]
+
+
+def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path) -> Path:
+    project, year = config.project, config.year
+    helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
+    pages, outcomes, executed = execute_pages(config, out)
     source = staging / "src"
-    assemble_source(project, year, executed, source)
+    gap_lines = assemble_source(project, year, pages, outcomes, executed, source)
+    if config.strict and gap_lines:
+        raise InputError(f"--strict: the {year} edition has {len(gap_lines)} gap(s); the previous book is unchanged",
+                         gap_lines)
     commit = git_commit(project.root)
     key = book_key(source, commit, helpers_digest, requirements_digest)
     key_file = config.html_dir.parent / "book.key"
@@ -193,7 +220,9 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     fill_about_page(source, BuildManifest(year, commit, outcomes))
     # Sphinx works in a persistent folder per edition so that it re-reads only changed pages; the result
     # is copied out and published atomically. A failed or forced build starts that folder afresh.
-    if config.force:
+    previous_toc = work / "src" / "_toc.yml"
+    toc_changed = previous_toc.is_file() and previous_toc.read_bytes() != (source / "_toc.yml").read_bytes()
+    if config.force or toc_changed:  # a page that left the book must leave its HTML and search entries too
         shutil.rmtree(work, ignore_errors=True)
     sync_tree(source, work / "src")
     try:

@@ -119,10 +119,6 @@ def download_href(dataset: str, year: int, page_dir: Path | None = None) -> str:
 
 def to_html(chart: Chart) -> str:
     esc = html.escape
-    if chart.figure is None:  # nothing to draw: say so where the chart would be
-        return (f'<div class="rb-chart-missing admonition note"><p class="admonition-title">'
-                f'{esc(chart_title(chart.title, chart.unit))}: not available for {chart.year}</p>'
-                f"<p>The data behind this chart is missing from the {chart.year} edition.</p></div>")
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -142,8 +138,14 @@ def to_html(chart: Chart) -> str:
 
 
 def show(chart: Chart) -> None:
+    """Display a chart; one with nothing to draw is reported as a gap of the page (see ``page.report_gap``)."""
     from IPython.display import HTML, display
 
+    if chart.figure is None:
+        from .page import report_gap
+
+        report_gap(f"chart: {chart.title}")
+        return
     display(HTML(to_html(chart)))
 
 

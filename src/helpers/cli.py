@@ -26,6 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("year", help="the new edition's year")
     n.add_argument("--from", dest="source", help="edition to copy the structure from (default: the latest)")
 
+    g = sub.add_parser("gaps", help="list every gap of an edition, one per line: page, then what is missing")
+    g.add_argument("--year", help="edition to check (default: the latest)")
+    g.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one per core)")
+
     v = sub.add_parser("validate", help="check one edition's data against its schemas")
     v.add_argument("--year", help="edition to check (default: the latest)")
     return parser
@@ -52,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
                 raise InputError(f"year '{args.year}' is not a whole number such as 2023")
             target = new_year(Project(root), int(args.year), int(args.source) if args.source else None)
             print(f"Created {target} (fill it using {target / 'CHECKLIST.md'})")
+        elif args.command == "gaps":
+            from .build import BuildConfig, edition_ledger
+
+            config = BuildConfig.create(root, args.year, args.jobs, progress=False)
+            lines = edition_ledger(config, out=sys.stderr)  # the execution summary is not part of the list
+            print("\n".join(lines)) if lines else print(f"no gaps in the {config.year} edition", file=sys.stderr)
         elif args.command == "validate":
             from .build import resolve_year
             from .project import Project

@@ -22,6 +22,14 @@ DEPS_ENV = "RESULTSBOOK_DEPS_FILE"
 VALIDATED_ENV = "RESULTSBOOK_VALIDATED"
 
 
+_DATASET_GAPS: dict[str, str] = {}  # datasets a notebook asked for that the edition lacks (see page.finish)
+
+
+def dataset_gaps() -> dict[str, str]:
+    """Datasets loaded in this process that the edition lacks or holds no rows of: name -> what is wrong."""
+    return dict(_DATASET_GAPS)
+
+
 def record_dependency(path: Path) -> None:
     target = os.environ.get(DEPS_ENV)
     if target:
@@ -143,12 +151,29 @@ def apply_types(frame, meta: DatasetMeta):
 class Edition:
     """The datasets of one year: metadata, lookups between datasets, typed frames."""
 
-    def __init__(self, year: int, root: Path | None = None):
+    def __init__(self, year: int, root: Path | None = None, folder: Path | None = None):
         self.project = Project(root or find_root())
         self.year = int(year)
-        self.folder = self.project.year_dir(self.year)
+        # the edition's own folder; or, for the Cooperation Framework's datasets, the folder of its cycle
+        self.folder = folder or self.project.year_dir(self.year)
         self._raw: dict[str, tuple] = {}  # each file is read once per Edition
         self._prevalidated: bool | None = None
+        self._framework: Edition | None | bool = False if folder is None else None
+
+    @property
+    def framework(self) -> "Edition | None":
+        """The datasets of the framework cycle covering this edition (None outside any cycle)."""
+        if self._framework is False:
+            cycle = self.project.framework_dir(self.year)
+            self._framework = Edition(self.year, self.project.root, cycle) if cycle else None
+        return self._framework
+
+    def _owner(self, name: str) -> "Edition":
+        """Who holds dataset ``name``: this edition, or (when it has no file of that name) the framework cycle."""
+        own = (self.folder / f"{name}.csv").is_file() or (self.folder / f"{name}.yml").is_file()
+        if not own and self.framework is not None and (self.framework.folder / f"{name}.yml").is_file():
+            return self.framework
+        return self
 
     def display(self, path: Path) -> str:
         try:
@@ -157,20 +182,29 @@ class Edition:
             return str(path)
 
     def names(self) -> list[str]:
-        return sorted(p.stem for p in self.folder.glob("*.yml")) if self.folder.is_dir() else []
+        """The datasets in this folder (a cycle's framework.yml describes the cycle, not a dataset)."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob("*.yml") if p.name != "framework.yml")
 
     def meta(self, name: str) -> DatasetMeta:
+        if self._owner(name) is not self:
+            return self.framework.meta(name)
         path = self.folder / f"{name}.yml"
         if path.is_file():
             return read_meta(path)
-        # The structure (never the values) may come from another edition's metadata.
+        # The structure (never the values) may come from another edition's or another cycle's metadata.
         for other in sorted(self.project.editions(), key=lambda y: abs(y - self.year)):
             candidate = self.project.year_dir(other) / f"{name}.yml"
             if candidate.is_file():
                 return read_meta(candidate)
+        for candidate in sorted((self.project.data_dir / "frameworks").glob(f"*/{name}.yml")):
+            return read_meta(candidate)
         raise InputError(f"{self.display(path)}: no edition has metadata for a dataset called '{name}'")
 
     def raw(self, name: str):
+        if self._owner(name) is not self:
+            return self.framework.raw(name)
         if name not in self._raw:
             meta = self.meta(name)
             path = self.folder / f"{name}.csv"
@@ -198,8 +232,12 @@ class Edition:
         for spec in meta.columns.values():
             if spec.references and spec.references not in lookups:
                 dataset, column = spec.references.split(".", 1)
-                frame, _ = self.raw(dataset)
-                record_dependency(self.folder / f"{dataset}.csv")
+                holder = self._owner(dataset)
+                if not (holder.folder / f"{dataset}.csv").is_file():
+                    lookups[spec.references] = set()  # nothing to refer to: every reference fails, by row
+                    continue
+                frame, _ = holder.raw(dataset)
+                record_dependency(holder.folder / f"{dataset}.csv")
                 lookups[spec.references] = set(frame[column].dropna().str.strip()) if column in frame else set()
         return lookups
 
@@ -212,11 +250,19 @@ class Edition:
         return pd.DataFrame({c: pd.Series(dtype=TYPES[s.type]) for c, s in meta.columns.items()})
 
     def load(self, name: str):
+        if self._owner(name) is not self:
+            return self.framework.load(name)
         if not (self.folder / f"{name}.csv").is_file():
-            return self.empty(self.meta(name))  # a gap, listed on the home page; never another year's values
+            cycle_dataset = any((self.project.data_dir / "frameworks").glob(f"*/{name}.yml"))
+            _DATASET_GAPS[name] = (f"no Cooperation Framework cycle in data/frameworks/ covers {self.year}"
+                                   if cycle_dataset and self.framework is None
+                                   else f"no {self.display(self.folder / f'{name}.csv')}")
+            return self.empty(self.meta(name))  # a gap, listed in the ledger; never another year's values
         frame, meta = self.raw(name)
         record_dependency(self.folder / f"{name}.csv")
         record_dependency(self.folder / f"{name}.yml")
+        if frame.empty:
+            _DATASET_GAPS[name] = f"{self.display(self.folder / f'{name}.csv')} has no rows"
         if self.prevalidated():
             return apply_types(frame, meta)
         return validate_frame(frame, meta, self.display(self.folder / f"{name}.csv"), self.lookups_for(meta))

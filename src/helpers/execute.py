@@ -37,7 +37,9 @@ class Outcome:
 @dataclass(frozen=True)
 class Job:
     root: Path
-    notebook_rel: Path
+    notebook_rel: Path  # the notebook executed
+    page_rel: Path  # the page it makes (a template makes several; see helpers.pages)
+    parameters: tuple  # (name, value) pairs injected besides the year
     year: int
     static_key: str
     src_dir: Path | None  # prepended to the kernel's PYTHONPATH so the project's own helpers are used
@@ -45,7 +47,7 @@ class Job:
 
 
 def present_notebook(nb: dict) -> dict:
-    """Hide the injected parameters and fold code away by default (readers can toggle it open)."""
+    """Hide the injected parameters and every cell's code: the page shows outputs only."""
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
@@ -54,7 +56,7 @@ def present_notebook(nb: dict) -> dict:
             if "remove-cell" not in tags:
                 tags.append("remove-cell")
         elif not HIDDEN_TAGS.intersection(tags):
-            tags.append("hide-input")
+            tags.append("remove-input")  # readers see prose, tables and charts; the code is in the notebook
     return nb
 
 
@@ -81,7 +83,7 @@ def _execute_job(job: Job) -> Outcome:
     import papermill as pm  # imported here: only workers that execute pay for it
     from papermill.exceptions import PapermillExecutionError
 
-    rel = job.notebook_rel.as_posix()
+    rel = job.page_rel.as_posix()
     cache = ExecutionCache(job.root, job.year)
     cache.folder.mkdir(parents=True, exist_ok=True)
     source = job.root / job.notebook_rel
@@ -111,7 +113,7 @@ def _execute_job(job: Job) -> Outcome:
     start = time.perf_counter()
     try:
         pm.execute_notebook(
-            str(run_source), str(out_path), parameters={"year": job.year}, kernel_name="python3",
+            str(run_source), str(out_path), parameters={"year": job.year, **dict(job.parameters)}, kernel_name="python3",
             cwd=str(source.parent), progress_bar=False, log_output=False, engine_name=engine_name,
         )
     except PapermillExecutionError as exc:
@@ -132,7 +134,7 @@ def _execute_job(job: Job) -> Outcome:
     nb = present_notebook(json.loads(out_path.read_text(encoding="utf-8")))
     out_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
     data_files = {r: sha256_file(job.root / r) for r in sorted(data_rel)}
-    cache.store(job.notebook_rel, out_path, CacheRecord(job.static_key, data_files, round(seconds, 3)))
+    cache.store(job.page_rel, out_path, CacheRecord(job.static_key, data_files, round(seconds, 3)))
     return Outcome(rel, "executed", seconds, data_files=data_files)
 
 
@@ -154,7 +156,7 @@ def _with_finishing_cell(source: Path, folder: Path) -> Path:
 
 
 def log_path(job: Job) -> Path:
-    return job.root / "_build" / str(job.year) / "logs" / f"{job.notebook_rel.with_suffix('').as_posix().replace('/', '__')}.log"
+    return job.root / "_build" / str(job.year) / "logs" / f"{job.page_rel.with_suffix('').as_posix().replace('/', '__')}.log"
 
 
 def _send_stderr_to(path: Path) -> None:
@@ -169,7 +171,7 @@ def _keep_failed_copy(job: Job, out_path: Path) -> Path:
     """Keep the partly executed notebook beside the book for inspection."""
     failed_dir = job.root / "_build" / str(job.year) / "failed"
     failed_dir.mkdir(parents=True, exist_ok=True)
-    target = failed_dir / job.notebook_rel.name
+    target = failed_dir / job.page_rel.name
     if out_path.is_file():
         os.replace(out_path, target)
     return target
@@ -202,20 +204,24 @@ def _pool(workers: int, engine: str, pending: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
-def run_notebooks(root: Path, year: int, notebooks: list[Path], *, jobs: int, force: bool,
+def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
                   helpers_digest: str, requirements_digest: str, src_dir: Path | None,
                   progress: bool = True, engine: str = "inprocess") -> list[Outcome]:
-    """Execute what is out of date, in parallel; return one outcome per notebook, in ToC order."""
+    """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order."""
     cache = ExecutionCache(root, year)
     outcomes: dict[str, Outcome] = {}
     pending: list[Job] = []
-    for rel in notebooks:
-        key = ExecutionInputs(root / rel, {"year": year}, helpers_digest, f"{requirements_digest}:{engine}").static_key()
+    for page in pages:
+        rel = page.rel
+        parameters = {"year": year, **page.parameters}
+        key = ExecutionInputs(root / page.notebook, parameters, helpers_digest,
+                              f"{requirements_digest}:{engine}").static_key()
         record = None if force else cache.lookup(rel, key)
         if record is not None:
             outcomes[rel.as_posix()] = Outcome(rel.as_posix(), "cached", record.seconds, data_files=record.data_files)
         else:
-            pending.append(Job(root, rel, year, key, src_dir, engine))
+            pending.append(Job(root, page.notebook, rel, tuple(sorted(page.parameters.items())), year, key,
+                               src_dir, engine))
 
     if pending:
         from tqdm import tqdm
@@ -231,10 +237,10 @@ def run_notebooks(root: Path, year: int, notebooks: list[Path], *, jobs: int, fo
                 try:
                     outcome = Outcome(**future.result())
                 except Exception as exc:  # the worker itself crashed
-                    outcome = Outcome(job.notebook_rel.as_posix(), "failed", 0.0,
+                    outcome = Outcome(job.page_rel.as_posix(), "failed", 0.0,
                                       error=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
                 outcomes[outcome.notebook] = outcome
                 bar.set_postfix_str(f"{outcome.notebook}: {outcome.status}")
                 bar.update(1)
         bar.close()
-    return [outcomes[rel.as_posix()] for rel in notebooks]
+    return [outcomes[page.rel.as_posix()] for page in pages]

@@ -51,7 +51,11 @@ def with_unit(value, unit: str, qualifier: str | None = None) -> str:
         text = f"USD {number(value)} billion"
     elif unit == "usd":
         text = f"USD {number(value)}"
-    elif kind == "count" or unit in ("rank",):
+    elif unit in ("rank", "ordinal"):
+        text = ordinal(value)
+    elif unit == "score":
+        text = f"{number(value)} out of 100"
+    elif kind == "count":
         text = number(value)
     else:
         text = f"{number(value)} {UNITS[unit].label}" if unit in UNITS else number(value)
@@ -74,3 +78,13 @@ def signed_percent_points(value) -> str:
     if is_missing(value):
         return MISSING
     return f"{float(value):+,.1f} pp".replace("+0.0", "0.0")
+
+
+def change_phrase(value, unit: str, qualifier: str | None = None) -> str:
+    """A stated change in words: -7.1 (percent_change) -> 'a fall of 7.1%'; 0 -> 'no change'."""
+    if is_missing(value):
+        return MISSING
+    if float(value) == 0:
+        return "no change"
+    size = with_unit(abs(float(value)), "percent" if unit == "percent_change" else unit, qualifier)
+    return f"{'a rise' if float(value) > 0 else 'a fall'} of {size}"

@@ -22,6 +22,9 @@ class Framework:
     year: int
 
     def __post_init__(self):
+        from .data import Edition
+
+        self.edition = Edition(self.year)
         self.work_areas = load("work_areas", self.year)
         self.outcomes = load("outcomes", self.year)
         self.agencies = load("agencies", self.year)
@@ -33,16 +36,42 @@ class Framework:
         self.strategic = load("strategic_areas", self.year)
         self.sources = load("sources", self.year)
 
+    def cycle(self) -> tuple[int, int] | None:
+        """(first year, last year) of the framework cycle this edition belongs to."""
+        from .project import read_yaml
+
+        folder = self.edition.project.framework_dir(self.year)
+        if folder is None:
+            return None
+        from .data import record_dependency
+
+        record_dependency(folder / "framework.yml")
+        meta = read_yaml(folder / "framework.yml")
+        return int(meta["first_year"]), int(meta["last_year"])
+
+    def cycle_text(self) -> str | None:
+        span = self.cycle()
+        return f"{span[0]} to {span[1]}" if span else None
+
+    def cycle_year_ordinal(self) -> str | None:
+        """'3rd' for 2022 in the 2020-2025 cycle: the edition's year counted from the cycle's first."""
+        span = self.cycle()
+        return fmt.ordinal(self.year - span[0] + 1) if span else None
+
     def work_area_table(self):
-        """Each work area with its number of outcomes and of highlighted initiatives."""
-        counts = self.initiatives.groupby("work_area")["initiative"].nunique()
-        return self.work_areas.assign(
-            outcome_count=self.work_areas["work_area"].map(self.outcomes.groupby("work_area").size()).fillna(0).astype(int),
-            initiatives=self.work_areas["work_area"].map(counts).fillna(0).astype(int))
+        """Each work area with its number of outcomes and, when the edition has them, of highlighted initiatives."""
+        table = self.work_areas.assign(
+            outcome_count=self.work_areas["work_area"].map(self.outcomes.groupby("work_area").size()).fillna(0).astype(int))
+        if len(self.initiatives):  # without the edition's initiatives the count is unknown, never 0
+            counts = self.initiatives.groupby("work_area")["initiative"].nunique()
+            table = table.assign(initiatives=table["work_area"].map(counts).fillna(0).astype(int))
+        return table
 
     def area_title(self, area: int) -> str:
+        """'Work area 2: Prosperity and Innovation', or 'Work area 2' when the framework data has no title."""
         row = self.work_areas[self.work_areas["work_area"] == area]
-        return str(row["title"].iloc[0]) if len(row) else fmt.MISSING
+        title = row["title"].iloc[0] if len(row) else None
+        return f"Work area {area}: {title}" if not fmt.is_missing(title) and str(title).strip() else f"Work area {area}"
 
     def agency_name(self, code: str) -> str:
         row = self.agencies[self.agencies["code"] == code]
@@ -51,31 +80,31 @@ class Framework:
     def outcomes_of(self, area: int):
         return self.outcomes[self.outcomes["work_area"] == area].sort_values("outcome")
 
-    def nth_outcome(self, area: int, position: int) -> int | None:
-        """The area's outcome at ``position`` (1-based), or None when the edition's data lacks it."""
-        numbers = list(self.outcomes_of(area)["outcome"])
-        return int(numbers[position - 1]) if position <= len(numbers) else None
-
     def glue_area(self, area: int) -> None:
-        """Headings and counts for a work-area page: title, outcome titles, how many initiatives and figures."""
-        from .page import glue_many
+        """Title, summary and counts for a work-area page; a count is unknown (None) when its dataset is empty."""
+        from .page import count, glue_many
 
         inits = self.initiatives[self.initiatives["work_area"] == area]
-        values = {"area_heading": f"Work area {area}: {self.area_title(area)}",
-                  "area_outcome_count": len(self.outcomes_of(area)),
-                  "area_initiative_count": len(inits),
-                  "area_figure_count": int(self.figures["initiative"].isin(inits["initiative"]).sum()),
-                  "area_agency_count": len({a for cell in inits["implemented_by"] for a in split_list(cell)}),
-                  "area_strategic_count": int((self.strategic["work_area"] == area).sum())}
-        for i, row in enumerate(self.outcomes_of(area).itertuples(index=False), start=1):
-            values[f"outcome_{i}_heading"] = f"Outcome {row.outcome}: {row.title}"
-        glue_many(values)
+        figures = self.figures[self.figures["initiative"].isin(inits["initiative"])]
+        agencies = {a for cell in inits["implemented_by"] for a in split_list(cell)}
+        summary = self.work_areas.loc[self.work_areas["work_area"] == area, "summary"]
+        glue_many({"area_heading": self.area_title(area),
+                   "area_summary": summary.iloc[0] if len(summary) else None,
+                   "area_outcome_count": count(self.outcomes_of(area), of=self.outcomes),
+                   "area_initiative_count": count(inits, of=self.initiatives),
+                   "area_figure_count": count(figures, of=self.figures),
+                   "area_agency_count": None if self.initiatives.empty else len(agencies),
+                   "area_strategic_count": count(self.strategic[self.strategic["work_area"] == area],
+                                                 of=self.strategic),
+                   "area_capacity_count": count(self.capacities[self.capacities["work_area"] == area],
+                                                of=self.capacities)})
 
     def strategic_areas_markdown(self, area: int) -> str:
+        """Bullets 'focus: summary' (text from data, escaped); empty when the edition has none."""
+        from .page import escape_markdown as esc
+
         rows = self.strategic[self.strategic["work_area"] == area].sort_values("item")
-        if rows.empty:
-            return f"*The strategic areas for this work area are not available for {self.year}.*"
-        return "\n".join(f"- **{r.focus}**: {r.summary}" for r in rows.itertuples(index=False))
+        return "\n".join(f"- **{esc(r.focus)}**: {esc(r.summary)}" for r in rows.itertuples(index=False))
 
     def capacities_chart(self, area: int):
         """Bars of the area's capacity figures in one unit (latest period; totals with parts are left to the text).
@@ -136,25 +165,51 @@ class Framework:
         return indicators[indicators["section"].str.startswith(f"Area {area}:")]
 
     def outcome_markdown(self, outcome: int) -> str:
-        """Each highlighted initiative of an outcome: what it does, who implements it with whom, where, its figures."""
+        """Each highlighted initiative of an outcome: what it does, who implements it with whom, where, its story.
+
+        Code builds the structure; every text from data is escaped, so it is shown as text."""
+        from .page import escape_markdown as esc
+
         inits = self.initiatives[self.initiatives["outcome"] == outcome]
-        if inits.empty:
-            return f"*Highlighted initiatives: not available for {self.year}.*"
         blocks = []
         for row in inits.itertuples(index=False):
             agencies = ", ".join(self.agency_name(c) for c in split_list(row.implemented_by))
-            lines = [f"**{row.title}.** {row.summary}", "",
-                     f"- *Implemented by:* {agencies or fmt.MISSING}"]
+            lines = [f"**{esc(row.title)}.** {esc(row.summary)}", ""]
+            if agencies:
+                lines.append(f"- *Implemented by:* {esc(agencies)}")
             partners = split_list(row.partners)
-            lines.append(f"- *Partners named:* {', '.join(partners) if partners else 'none named'}")
+            lines.append(f"- *Partners named:* {esc(', '.join(partners)) if partners else 'none named'}")
             places = split_list(row.places)
             if places:
-                lines.append(f"- *Places named:* {', '.join(places)}")
+                lines.append(f"- *Places named:* {esc(', '.join(places))}")
             stories = self.stories[self.stories["initiative"] == row.initiative]
             for story in stories.itertuples(index=False):
-                lines += ["", f"> **Story — {story.title}.** {story.summary}"]
+                lines += ["", f"> **Story: {esc(story.title)}.** {esc(story.summary)}"]
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks)
+
+    def show_outcomes(self, area: int) -> None:
+        """One section per outcome of the area, from the framework data: a fifth area or an eleventh outcome
+        appears without code changes. Without the edition's initiatives, the outcomes are listed once and the
+        initiatives reported as a gap."""
+        from IPython.display import Markdown, display
+
+        from .page import escape_markdown as esc
+        from .page import report_gap, table
+
+        outcomes = self.outcomes_of(area)
+        if self.initiatives.empty:
+            table(outcomes, {"outcome": "Outcome", "title": "Title"}, caption=f"Outcomes of work area {area}")
+            report_gap(f"highlighted initiatives and key figures of work area {area}")
+            return
+        for row in outcomes.itertuples(index=False):
+            display(Markdown(f"## Outcome {row.outcome}: {esc(row.title)}"))
+            text = self.outcome_markdown(row.outcome)
+            display(Markdown(text or f"The {self.year} edition highlights no initiative under this outcome."))
+            figures = self.outcome_figures(row.outcome)
+            if len(figures):
+                table(figures, {"title": "Initiative", "label": "Figure", "shown": "Value", "where": "Stated in"},
+                      caption=f"Key figures of the highlighted initiatives, outcome {row.outcome}")
 
     def outcome_figures(self, outcome: int):
         """Key figures of the outcome's initiatives as a table frame (initiative, figure, value, where stated)."""
@@ -173,15 +228,15 @@ def _shorten(text: str, limit: int = 48) -> str:
 
 
 def headlines_markdown(year: int) -> str:
-    """The Foreword's headline results, each with the figures the Foreword states for it."""
+    """The Foreword's headline results, each with the figures the Foreword states for it (empty when none)."""
+    from .page import escape_markdown as esc
+
     headlines = load("headlines", year)
     figures = load("initiative_figures", year)
-    if headlines.empty:
-        return f"*The headline results are not available for {year}.*"
     blocks = []
     for row in headlines.sort_values("item").itertuples(index=False):
         stated = figures[(figures["initiative"] == row.initiative) & (figures["statement"] == "foreword")]
-        numbers = "; ".join(f"{f.label.lower()}: {fmt.with_unit(f.value, f.unit, f.qualifier)}"
+        numbers = "; ".join(f"{esc(f.label.lower())}: {esc(fmt.with_unit(f.value, f.unit, f.qualifier))}"
                             for f in stated.itertuples(index=False))
-        blocks.append(f"- **{row.title}.** {row.summary}" + (f" In figures: {numbers}." if numbers else ""))
+        blocks.append(f"- **{esc(row.title)}.** {esc(row.summary)}" + (f" In figures: {numbers}." if numbers else ""))
     return "\n".join(blocks)

@@ -9,6 +9,7 @@ The home page lists these gaps; ``resultsbook build --strict`` refuses to build 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from .data import Edition
 from .errors import InputError
@@ -54,30 +55,49 @@ def edition_gaps(project: Project, year: int) -> list[Gap]:
     return gaps
 
 
-def refuse_gaps(project: Project, year: int) -> None:
-    """--strict: every gap is an error, all listed at once."""
-    found = edition_gaps(project, year)
-    if found:
-        raise InputError(f"--strict: the {year} edition has {len(found)} data gap(s)", [str(g) for g in found])
+LEDGER_MARKER = "<!-- gap-ledger -->"
+LEDGER_PAGE = "book/gaps"  # the page the ledger is written into, when the table of contents has it
 
 
-def summary_markdown(year: int, root=None) -> str:
-    """The home page's account of what this edition lacks."""
-    from .project import find_root
+def ledger(project: Project, year: int, pages: list[tuple[str, list, dict]]) -> list[str]:
+    """Every gap of the edition, one line each, starting with the page's path in the book.
 
-    project = Project(root or find_root())
-    found = edition_gaps(project, year)
-    documented = Edition(year, project.root).load("data_gaps")
-    lines = []
-    if found:
-        lines += [f"The {year} edition's data is incomplete: {len(found)} gap(s). Pages show a notice wherever a "
-                  "figure, table or chart is affected; no other edition's figures are used in their place.", "",
-                  "| Dataset | Gap | Detail |", "|---|---|---|"]
-        lines += [f"| `{g.dataset}` | {g.kind} | {g.detail} |" for g in found]
-    else:
-        lines.append(f"Every dataset of the {year} edition is present and every figure it lists is stated.")
-    if len(documented):
-        lines += ["", f"Besides, {len(documented)} chart(s) or section(s) of the report have values that are not in "
-                      "its text; each is flagged on its page:", ""]
-        lines += [f"- {r.title} ({r.section}, p. {r.page})" for r in documented.itertuples(index=False)]
-    return "\n".join(lines)
+    ``pages`` holds, per executed page: its name (``book/at_a_glance``), the gaps pruning found on it
+    (``helpers.pruning.PageGap``) and the data files it read. A dataset gap that no page met is listed
+    under the data dictionary, which lists every dataset.
+    """
+    lines: list[str] = []
+    for name, page_gaps, _ in pages:
+        lines += list(dict.fromkeys(g.line(name) for g in page_gaps))
+    met = {line.split(": dataset ", 1)[1].split(":", 1)[0] for line in lines if ": dataset " in line}
+    readers: dict[str, list[str]] = {}
+    for name, _, data_files in pages:
+        for path in data_files:
+            readers.setdefault(Path(path).stem, []).append(name)
+    for gap in edition_gaps(project, year):
+        if gap.dataset in met and gap.kind != "missing value":
+            continue
+        for name in readers.get(gap.dataset, ["book/data_dictionary"]):
+            lines.append(f"{name}: dataset {gap.dataset}: {gap.kind}" + (f" ({gap.detail})" if gap.detail else ""))
+    return list(dict.fromkeys(lines))
+
+
+def ledger_markdown(lines: list[str], year: int, titles: dict[str, str]) -> str:
+    """The gap ledger as a page: one entry per page, linked, with its gaps (text from data escaped)."""
+    from .page import escape_markdown
+
+    if not lines:
+        return f"Every page of the {year} edition has the data it needs: nothing is missing."
+    grouped: dict[str, list[str]] = {}
+    for line in lines:
+        page, what = line.split(": ", 1)
+        grouped.setdefault(page, []).append(what)
+    out = [f"The {year} edition's data leaves {len(lines)} gap(s) on {len(grouped)} page(s). Each page says "
+           "once what it leaves out; nothing is estimated and no other edition's figures stand in. The same "
+           f"list, one gap per line, is printed by `resultsbook gaps --year {year}`.", ""]
+    for page, whats in grouped.items():
+        title = escape_markdown(titles.get(page, page))
+        target = Path(page).relative_to(Path(LEDGER_PAGE).parent).as_posix() + ".ipynb"
+        out.append(f"- [{title}]({target}) (`{page}`)")
+        out += [f"  - {escape_markdown(w)}" for w in whats]
+    return "\n".join(out)

@@ -1,4 +1,12 @@
-"""What notebooks call to put numbers into prose: MyST-NB glue of pre-formatted text."""
+"""What notebooks call to put numbers into prose (MyST-NB glue of pre-formatted text), and how a page says
+that the edition's data lacks something.
+
+A page never prints a stand-in for a missing figure. A glued value that is missing is recorded; a table,
+chart or list with nothing to show reports a gap (an output the pipeline removes). After execution the
+pipeline (``helpers.pruning``) drops every sentence that needs a missing value, drops headings left with
+nothing under them, says once at the top of the page what is not available, and lists each gap in the
+edition's gap ledger (``resultsbook gaps``).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +15,29 @@ import os
 import re
 
 from . import fmt
+from .units import UNITS
 
 NOTEBOOK_ENV = "RESULTSBOOK_NOTEBOOK"  # set by the pipeline for the notebook being executed
 GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
-_state: dict = {"year": None, "glued": set()}
+GAP_MIME = "application/vnd.resultsbook.gap+json"  # outputs the pipeline turns into the page notice and ledger
+_state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set()}
 
 
 def not_available(year=None) -> str:
-    """The notice that stands in for a figure the edition's data does not hold."""
+    """Plain words for what the edition's data does not hold (only seen when a notebook is run by hand)."""
     year = year if year is not None else _state["year"]
-    return f"[not available for {year}]" if year is not None else fmt.MISSING
+    return f"not available for {year}" if year is not None else "not available"
+
+
+def report_gap(what: str) -> None:
+    """Tell the pipeline that ``what`` (a table, a chart, a list) is not in the edition's data.
+
+    Nothing stands in its place on the page: the pipeline names it once in the page's notice and in the gap
+    ledger. In JupyterLab the analyst sees a plain line saying so.
+    """
+    from IPython.display import display
+
+    display({GAP_MIME: {"what": what}, "text/plain": f"[{what}: {not_available()}]"}, raw=True)
 
 
 def glue_text(key: str, text) -> str:
@@ -27,12 +48,13 @@ def glue_text(key: str, text) -> str:
     """
     from myst_nb import glue
 
-    if fmt.is_missing(text) or text == fmt.MISSING:
-        value = not_available()
-    elif isinstance(text, (int, float)) and not isinstance(text, bool):
-        value = fmt.number(text)  # numbers read with thousands separators
+    if fmt.is_missing(text) or text == fmt.MISSING or text == "":
+        _state["missing"].add(key)  # the pipeline drops every sentence that needs it
+        value = f"[{not_available()}]"
     else:
-        value = str(text)
+        _state["missing"].discard(key)
+        is_number = isinstance(text, (int, float)) and not isinstance(text, bool)
+        value = fmt.number(text) if is_number else str(text)  # numbers read with thousands separators
     glue(key, value, display=False)
     _state["glued"].add(key)
     return value
@@ -40,6 +62,24 @@ def glue_text(key: str, text) -> str:
 
 def glue_many(values: dict[str, object]) -> dict[str, str]:
     return {key: glue_text(key, text) for key, text in values.items()}
+
+
+def glue_optional(values: dict[str, object]) -> dict[str, str]:
+    """Glue values that only some editions have (an earlier period, a comparison, a ranking): a sentence that
+    needs a missing one is left out silently, since the edition lacks nothing it should have."""
+    glued = glue_many(values)
+    for key in values:
+        if key in _state["missing"]:
+            _state["missing"].discard(key)
+            _state["optional"].add(key)
+    return glued
+
+
+def count(frame, of=None):
+    """How many rows ``frame`` has, or None (unknown) when the dataset it was taken from (``of``, default
+    ``frame`` itself) has no rows in this edition: an empty dataset is a gap, never a count of 0."""
+    source = frame if of is None else of
+    return None if len(source) == 0 else len(frame)
 
 
 def glue_edition(year: int) -> None:
@@ -84,40 +124,65 @@ def period_sort_key(ref_period) -> str:
 def glue_figures(frame, year: int, key: str = "indicator", prefix: str = "") -> dict[str, str]:
     """Glue every figure of ``frame`` for use in prose.
 
-    For each value of the ``key`` column: '<prefix><key>' is the latest value (with unit and
-    qualifier), '<key>_period' its period; when the frame holds earlier periods too,
-    '<key>_earlier' and '<key>_earlier_period' give the earliest one.
+    For each value of the ``key`` column: '<prefix><key>' is the latest value (with unit and qualifier),
+    '<key>_period' its period and '<key>_label' its label. Optional, when the edition has them:
+    '<key>_phrase' for a stated change ('a fall of 7.1%'); and, when the frame holds an earlier period too,
+    '<key>_earlier', '<key>_earlier_period' and '<key>_movement' ('rose from 55.6% in 2021 to 56.1% in 2022').
     """
-    values = {}
+    values, optional = {}, {}
     frame = frame.assign(_order=frame["ref_period"].map(period_sort_key)).sort_values("_order", kind="stable")
     for name, rows in frame.groupby(key, sort=False):
         latest, earliest = rows.iloc[-1], rows.iloc[0]
         name = f"{prefix}{name}"
-        values[name] = fmt.with_unit(latest["value"], latest["unit"], latest.get("qualifier"))
+        shown = fmt.with_unit(latest["value"], latest["unit"], latest.get("qualifier"))
+        values[name] = shown
         values[f"{name}_period"] = period_text(latest.get("ref_period"), year)
         if "label" in rows and not fmt.is_missing(latest["label"]):
             label = str(latest["label"])
             values[f"{name}_label"] = label[:1].lower() + label[1:]
-        if len(rows) > 1:
-            values[f"{name}_earlier"] = fmt.with_unit(earliest["value"], earliest["unit"], earliest.get("qualifier"))
-            values[f"{name}_earlier_period"] = period_text(earliest.get("ref_period"), year)
-    return glue_many(values)
+        kind = UNITS[latest["unit"]].kind if latest["unit"] in UNITS else ""
+        optional[f"{name}_phrase"] = (fmt.change_phrase(latest["value"], latest["unit"], latest.get("qualifier"))
+                                      if kind == "change" else None)
+        earlier = len(rows) > 1 and not fmt.is_missing(earliest["value"]) and not fmt.is_missing(latest["value"])
+        before = fmt.with_unit(earliest["value"], earliest["unit"], earliest.get("qualifier")) if earlier else None
+        when = period_text(earliest.get("ref_period"), year) if earlier else None
+        optional[f"{name}_earlier"] = before
+        optional[f"{name}_earlier_period"] = when
+        optional[f"{name}_movement"] = movement(earliest, latest, year) if earlier else None
+    glued = glue_many(values)
+    glued.update(glue_optional(optional))
+    return glued
 
 
-def table(frame, columns: dict[str, str], caption: str | None = None, escape: bool = True):
-    """An HTML table of ``frame`` with readable headers, without the index; missing cells read 'n.a.'."""
-    from IPython.display import HTML, Markdown, display
+def movement(earlier, later, year: int) -> str:
+    """How a figure moved between two periods, in words, both periods shown: 'fell from 55.6% in 2021 to 55.1%
+    in 2022'. Qualified figures ('nearly', 'more than') cannot say which way they moved by a small amount."""
+    a, b = float(earlier["value"]), float(later["value"])
+    shown_a = fmt.with_unit(earlier["value"], earlier["unit"], earlier.get("qualifier"))
+    shown_b = fmt.with_unit(later["value"], later["unit"], later.get("qualifier"))
+    when_a, when_b = period_text(earlier.get("ref_period"), year), period_text(later.get("ref_period"), year)
+    if a == b:
+        return f"stayed at {shown_b} ({when_a} and {when_b})"
+    verb = "rose" if b > a else "fell"
+    return f"{verb} from {shown_a} in {when_a} to {shown_b} in {when_b}"
+
+
+def table(frame, columns: dict[str, str], caption: str, escape: bool = True):
+    """An HTML table of ``frame`` with readable headers, without the index; missing cells read 'n.a.'.
+
+    With no rows, the table is reported as a gap (see ``report_gap``) instead of being shown empty.
+    """
+    import html as _html
+
+    from IPython.display import HTML, display
 
     if frame.empty:
-        display(Markdown(f"*{caption + ': n' if caption else 'N'}o figures are available for this edition.*"))
+        report_gap(f"table: {caption}")
         return
     shown = frame[list(columns)].rename(columns=columns).astype(object)
     shown = shown.where(~shown.isna(), fmt.MISSING)
     html_table = shown.to_html(index=False, escape=escape, border=0, classes="rb-table")
-    if caption:
-        import html as _html
-
-        html_table = html_table.replace(">", f"><caption>{_html.escape(caption)}</caption>", 1)
+    html_table = html_table.replace(">", f"><caption>{_html.escape(caption)}</caption>", 1)
     display(HTML(html_table))
 
 
@@ -132,24 +197,29 @@ def indicator_table(frame, year: int, caption: str | None = None):
 
 
 def gap_notices(gaps, section_prefix: str) -> str:
-    """Markdown notices for the charts and sections of the report whose values are not available."""
+    """Notes on the report's charts and sections whose values its text does not give (the data_gaps dataset)."""
     rows = gaps[gaps["section"].str.startswith(section_prefix)]
-    notes = [f"```{{admonition}} Not available: {r.title}\n:class: note\n"
-             f"What the report says: {r.known}.\n\nWhat is missing: {r.missing}.\n```"
+    notes = [f"```{{note}}\n**Values not given in the report's text: {escape_markdown(r.title)}.** "
+             f"What the report says: {escape_markdown(r.known)}. What is missing: {escape_markdown(r.missing)}.\n```"
              for r in rows.itertuples(index=False)]
     return "\n\n".join(notes)
 
 
-def show_markdown(text: str) -> None:
+def show_markdown(text: str, missing: str | None = None) -> None:
+    """Show Markdown built by code (data inside it escaped); nothing at all when it is empty, and then,
+    if ``missing`` names what would have been shown, a gap is reported for it."""
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    if text and text.strip():
+        display(Markdown(text))
+    elif missing:
+        report_gap(missing)
 
 
-def bullet_list(items, year: int) -> str:
-    """Markdown bullets, or a 'not available' line when there is nothing to list."""
-    items = [str(i) for i in items if not fmt.is_missing(i)]
-    return "\n".join(f"- {i}" for i in items) if items else f"*Not available for {year}.*"
+def bullet_list(items) -> str:
+    """Markdown bullets of text from data (escaped); empty when there is nothing to list."""
+    items = [escape_markdown(i) for i in items if not fmt.is_missing(i) and str(i).strip()]
+    return "\n".join(f"- {i}" for i in items)
 
 
 def referenced_keys(notebook_path) -> list[str]:
@@ -164,36 +234,60 @@ def referenced_keys(notebook_path) -> list[str]:
 
 
 def finish() -> list[str]:
-    """Run last (the pipeline appends it): every figure the prose asks for but the data lacks gets a notice.
+    """Run last (the pipeline appends it): record what this page's prose asked for but the data lacks.
 
-    Without this a missing figure would be an unknown glue key, and the strict Sphinx build would stop.
-    Returns the keys that were filled with the notice.
+    Every glue key the Markdown refers to exists afterwards (the strict Sphinx build needs it); the keys
+    glued as missing and the datasets the page found empty are shown as one gap output, which the
+    pipeline turns into the page's notice and its lines in the gap ledger. Returns the missing keys.
     """
+    from IPython.display import display
+
+    from .data import dataset_gaps
+
     path = os.environ.get(NOTEBOOK_ENV)
-    if not path or not os.path.isfile(path):
-        return []
-    missing = [k for k in referenced_keys(path) if k not in _state["glued"]]
-    for key in missing:
-        glue_text(key, None)
+    if path and os.path.isfile(path):
+        for key in referenced_keys(path):
+            if key not in _state["glued"]:
+                glue_text(key, None)
+    missing = sorted(_state["missing"])
+    datasets = dataset_gaps()
+    if missing or datasets or _state["optional"]:
+        display({GAP_MIME: {"keys": missing, "optional": sorted(_state["optional"]), "datasets": datasets},
+                 "text/plain": f"[{not_available()}: {', '.join(missing + list(datasets))}]"}, raw=True)
     return missing
 
 
-def figure_list(frame, year: int) -> str:
-    """Markdown bullets 'label: value' for a figures dataset, notes in italics; a notice when empty."""
-    if frame.empty:
-        return f"*Not available for {year}.*"
+def escape_markdown(text) -> str:
+    """Text from data, safe inside Markdown built by code: every ASCII punctuation mark is escaped, so no
+    markup, role, directive, HTML or template in the data is ever interpreted (CommonMark backslash escapes)."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", str(text)).replace("\n", " ")
+
+
+def figure_list(frame) -> str:
+    """Markdown bullets 'label: value' for a figures dataset, notes in italics; empty when there are none."""
     lines = []
     for row in frame.itertuples(index=False):
         note = getattr(row, "note", None)
-        note = "" if fmt.is_missing(note) or not note else f" *({note})*"
-        lines.append(f"- {row.label}: **{fmt.with_unit(row.value, row.unit, getattr(row, 'qualifier', None))}**{note}")
+        note = "" if fmt.is_missing(note) or not note else f" *({escape_markdown(note)})*"
+        shown = fmt.with_unit(row.value, row.unit, getattr(row, "qualifier", None))
+        lines.append(f"- {escape_markdown(row.label)}: **{escape_markdown(shown)}**{note}")
     return "\n".join(lines)
 
 
-def noted_figures(frame, year: int) -> str:
-    """A warning box for every figure whose row carries a note on how it is printed."""
+def noted_figures(frame) -> str:
+    """A caution for every figure whose row carries a note on how it is printed (empty when none does)."""
     rows = frame[frame["note"].notna() & (frame["note"].astype(str).str.strip() != "")] if "note" in frame else frame[:0]
     return "\n\n".join(
-        f"```{{admonition}} Printed as-is: {r.label}\n:class: warning\n"
-        f"{fmt.with_unit(r.value, r.unit, getattr(r, 'qualifier', None))}. {r.note}\n```"
+        f"```{{warning}}\n**Printed as-is: {escape_markdown(r.label)}.** "
+        f"{escape_markdown(fmt.with_unit(r.value, r.unit, getattr(r, 'qualifier', None)))}. {escape_markdown(r.note)}\n```"
         for r in rows.itertuples(index=False))
+
+
+def priorities_by_area(priorities, framework) -> str:
+    """One bold work-area title and its priorities' bullets per work area that has any (empty when none does)."""
+    blocks = []
+    for area in framework.work_areas.sort_values("work_area")["work_area"]:
+        items = bullet_list(priorities.loc[priorities["work_area"] == area, "priority"])
+        if items:
+            blocks.append(f"**{escape_markdown(framework.area_title(int(area)))}**\n\n{items}")
+    return "\n\n".join(blocks)

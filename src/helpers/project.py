@@ -53,6 +53,22 @@ class Project:
             return []
         return sorted(int(p.name) for p in self.data_dir.iterdir() if p.is_dir() and _YEAR_DIR.match(p.name))
 
+    def framework_dir(self, year: int) -> Path | None:
+        """The Cooperation Framework cycle that covers ``year``: data/frameworks/<cycle>/ with a framework.yml
+        whose first_year and last_year include it (its structure is stated once for the whole cycle)."""
+        folder = self.data_dir / "frameworks"
+        if not folder.is_dir():
+            return None
+        for meta_path in sorted(folder.glob("*/framework.yml")):
+            meta = read_yaml(meta_path) or {}
+            try:
+                first, last = int(meta["first_year"]), int(meta["last_year"])
+            except (KeyError, TypeError, ValueError):
+                raise InputError(f"{meta_path}: expected whole numbers first_year and last_year") from None
+            if first <= year <= last:
+                return meta_path.parent
+        return None
+
     def latest_edition(self) -> int:
         years = self.editions()
         if not years:

@@ -33,23 +33,79 @@ def staged_config(project: Project, year: int) -> dict:
     return config
 
 
-def assemble_source(project: Project, year: int, executed: dict[str, Path], dest: Path) -> None:
-    """Copy the book's pages into ``dest``, with executed notebooks in place of the committed ones."""
+def pruned_pages(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path]):
+    """Each executed page as the edition's data supports it (see ``helpers.pruning``), and the gap ledger.
+
+    Returns ({page rel: notebook dict}, ledger lines, {page name: title})."""
+    import json
+
+    from .gaps import LEDGER_PAGE, ledger
+    from .pruning import glued_values, prune_page
+
+    has_ledger_page = any(d.with_suffix("").as_posix() == LEDGER_PAGE for d in project.toc_documents())
+    data_files = {o.notebook: o.data_files or {} for o in outcomes}
+    notebooks, found, titles = {}, [], {}
+    for page in pages:
+        link = Path(LEDGER_PAGE).name + ".md" if has_ledger_page else None
+        nb, page_gaps = prune_page(json.loads(executed[page.rel.as_posix()].read_text(encoding="utf-8")), year, link)
+        notebooks[page.rel.as_posix()] = nb
+        found.append((page.name, page_gaps, data_files.get(page.rel.as_posix(), {})))
+        titles[page.name] = _title(nb, glued_values(nb)) or page.name
+    return notebooks, ledger(project, year, found), titles
+
+
+def staged_toc(project: Project, pages: list) -> str:
+    """The table of contents Sphinx sees: each template entry expanded into its pages (``helpers.pages``)."""
+    from .pages import expand_toc
+
+    return yaml.safe_dump(expand_toc(project, read_yaml(project.root / "_toc.yml"), pages), sort_keys=False)
+
+
+def _title(nb: dict, values: dict) -> str:
+    from .pruning import HEADING, _resolve
+
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            for line in src.splitlines():
+                match = HEADING.match(line)
+                if match and len(match.group(1)) == 1:
+                    return _resolve(match.group(2), values)
+    return ""
+
+
+def assemble_source(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
+                    dest: Path) -> list[str]:
+    """Copy the book's pages into ``dest``: executed, pruned notebooks in place of the committed ones, the
+    table of contents with one entry per template page, the gap ledger page filled in. Returns the ledger."""
+    import json
+
+    from .gaps import LEDGER_MARKER, ledger_markdown
+
     dest.mkdir(parents=True)
     (dest / "_config.yml").write_text(yaml.safe_dump(staged_config(project, year), sort_keys=False),
                                       encoding="utf-8")
-    shutil.copy2(project.root / "_toc.yml", dest / "_toc.yml")
+    (dest / "_toc.yml").write_text(staged_toc(project, pages), encoding="utf-8")
     book = project.root / "book"
     if book.is_dir():  # pages, images and other static files
         shutil.copytree(book, dest / "book", ignore=shutil.ignore_patterns(
             "*.ipynb", ".ipynb_checkpoints", "__pycache__", "_build"))
     shutil.copytree(project.year_dir(year), dest / EXTRA_DIR / "data" / str(year),
                     ignore=shutil.ignore_patterns(".*"))
-    for rel in project.toc_documents():
+    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed)
+    for rel, nb in notebooks.items():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        source = executed.get(rel.as_posix(), project.root / rel)
-        shutil.copyfile(source, target)
+        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    for rel in project.toc_documents():
+        if rel.suffix != ".ipynb":
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(project.root / rel, dest / rel)
+    for page in dest.rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        if LEDGER_MARKER in text:
+            page.write_text(text.replace(LEDGER_MARKER, ledger_markdown(lines, year, titles)), encoding="utf-8")
+    return lines
 
 
 def book_key(source: Path, commit: str, helpers_digest: str, requirements_digest: str) -> str:
@@ -107,13 +163,13 @@ class SphinxRun:
         return html
 
 
-def can_initialise_early(project: Project, year: int, work: Path) -> bool:
+def can_initialise_early(project: Project, year: int, work: Path, toc: str) -> bool:
     """True when Sphinx may be initialised before this build's pages are in place: the previous build in
     ``work`` used byte-identical configuration and table of contents (pages are then found by mtime)."""
     config = yaml.safe_dump(staged_config(project, year), sort_keys=False)
     try:
         return ((work / "src" / "_config.yml").read_text(encoding="utf-8") == config
-                and (work / "src" / "_toc.yml").read_bytes() == (project.root / "_toc.yml").read_bytes()
+                and (work / "src" / "_toc.yml").read_text(encoding="utf-8") == toc
                 and (work / "out" / "_build" / ".doctrees" / "environment.pickle").is_file())
     except OSError:
         return False

@@ -1,6 +1,8 @@
-"""Year over year: the same figure across editions that exist in data/."""
+"""Year over year: the same figure across editions, compared only where the periods are alike."""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
@@ -8,78 +10,113 @@ from . import fmt
 from .data import Edition
 from .project import Project, find_root
 
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")
+
 
 def previous_edition(year: int, root=None) -> int | None:
     earlier = [y for y in Project(root or find_root()).editions() if y < year]
     return earlier[-1] if earlier else None
 
 
-def across_editions(name: str, year: int, key: list[str] | None = None, root=None) -> pd.DataFrame:
-    """The dataset for every edition up to ``year``, with an 'edition' column (each edition's own data).
+def comparable_periods(a, b) -> bool:
+    """True when two reference periods are alike: two years, the same quarter or month of two years, or two
+    ranges of the same shape. An undated figure is never comparable: its period is unknown."""
+    if fmt.is_missing(a) or fmt.is_missing(b) or not str(a).strip() or not str(b).strip():
+        return False
+    a, b = str(a), str(b)
+    if "/" in a or "/" in b:
+        if "/" not in a or "/" not in b:
+            return False
+        (a0, a1), (b0, b1) = a.split("/", 1), b.split("/", 1)
+        return (comparable_periods(a0, b0) and comparable_periods(a1, b1)
+                and int(a1[:4]) - int(a0[:4]) == int(b1[:4]) - int(b0[:4]))
+    ma, mb = _PERIOD.match(a), _PERIOD.match(b)
+    return bool(ma and mb and ma.group(2) == mb.group(2))
 
-    With ``key``, only figures that ``year``'s edition itself has are kept.
-    """
-    project = Project(root or find_root())
-    frames = [Edition(y, project.root).load(name).assign(edition=y) for y in project.editions() if y <= year]
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame()
-    history = pd.concat(frames, ignore_index=True)
-    if key:
-        current = history.loc[history["edition"] == year, key].drop_duplicates()
-        history = history.merge(current, on=key, how="inner")
-    return history
+
+def _latest(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    from .page import period_sort_key
+
+    return (frame.assign(_order=frame["ref_period"].map(period_sort_key)).sort_values("_order", kind="stable")
+            .drop_duplicates(key, keep="last").drop(columns="_order"))
 
 
-def compare_with_previous(name: str, year: int, key: list[str], root=None) -> pd.DataFrame:
-    """This edition's figures beside the previous edition's, with the difference where both exist.
+def changes(name: str, year: int, section: str, key: str = "indicator", root=None) -> pd.DataFrame:
+    """This edition's figures of ``section`` beside the previous edition's latest value of the same figure.
 
-    Rows are matched on ``key`` (e.g. section and indicator). Only figures this edition has are listed:
-    an earlier edition's value never appears for a figure this edition lacks.
-    """
+    One row per figure both editions state. ``comparable`` says whether their periods are alike; only then
+    is there a difference (approximate when either figure is qualified, "nearly" or "more than")."""
     before = previous_edition(year, root)
-    current = Edition(year, root).load(name)
     if before is None:
         return pd.DataFrame()
-    earlier = Edition(before, root).load(name)
-    optional = {"label": None, "qualifier": None, "ref_period": None}  # not every dataset has them
-    current = current.assign(**{c: v for c, v in optional.items() if c not in current})
-    earlier = earlier.assign(**{c: v for c, v in optional.items() if c not in earlier})
-    keep = key + ["label", "value", "unit", "qualifier", "ref_period"]
-    merged = current[keep].merge(earlier[keep], on=key, how="left", suffixes=("", "_previous"))
-    merged["difference"] = merged["value"] - merged["value_previous"]
+    frames = []
+    for edition in (year, before):
+        data = Edition(edition, root).load(name)
+        data = data[(data["section"] == section) & data["value"].notna()]
+        frames.append(_latest(data, key))
+    current, earlier = frames
+    columns = [key, "label", "value", "unit", "qualifier", "ref_period"]
+    current = current.assign(**{c: None for c in columns if c not in current})[columns]
+    earlier = earlier.assign(**{c: None for c in columns if c not in earlier})[columns]
+    merged = current.merge(earlier, on=key, how="inner", suffixes=("", "_previous"))
+    if merged.empty:
+        return pd.DataFrame()
+    from .page import period_text
+
     merged["previous_edition"] = before
-    merged["shown"] = [fmt.with_unit(v, u, q) for v, u, q in zip(merged["value"], merged["unit"], merged["qualifier"])]
-    merged["shown_previous"] = [fmt.with_unit(v, u, q) for v, u, q in
-                                zip(merged["value_previous"], merged["unit"], merged["qualifier_previous"])]
-    merged["shown_difference"] = [difference_text(d, u) for d, u in zip(merged["difference"], merged["unit"])]
+    merged["comparable"] = [comparable_periods(a, b) and u == v for a, b, u, v in
+                            zip(merged["ref_period"], merged["ref_period_previous"], merged["unit"], merged["unit_previous"])]
+
+    def shown(value, unit, qualifier, period):
+        when = period_text(period, year) if not fmt.is_missing(period) and str(period).strip() else "period not stated"
+        return f"{fmt.with_unit(value, unit, qualifier)} ({when})"
+
+    merged["shown"] = [shown(*r) for r in zip(merged["value"], merged["unit"], merged["qualifier"], merged["ref_period"])]
+    merged["shown_previous"] = [shown(*r) for r in zip(merged["value_previous"], merged["unit_previous"],
+                                                        merged["qualifier_previous"], merged["ref_period_previous"])]
+    merged["shown_difference"] = [
+        difference_text(v - p, u, approximate=not (fmt.is_missing(q) and fmt.is_missing(qp))) if ok
+        else "not compared: the periods differ" if u == up else "not compared: different units"
+        for v, p, u, up, q, qp, ok in zip(merged["value"], merged["value_previous"], merged["unit"],
+                                          merged["unit_previous"], merged["qualifier"], merged["qualifier_previous"],
+                                          merged["comparable"])]
     return merged
 
 
-def difference_text(delta, unit: str) -> str:
+def difference_text(delta, unit: str, approximate: bool = False) -> str:
+    """A difference as a reader reads it: '-0.7 pp', '+2,115', '3 places lower'; 'about' when either side is
+    qualified (rounded to three significant figures, as the qualified figure itself is)."""
     if fmt.is_missing(delta):
         return fmt.MISSING
+    delta = float(delta)
+    if unit in ("rank", "ordinal"):
+        return "no change" if delta == 0 else f"{abs(int(delta))} place{'s' if abs(delta) != 1 else ''} " \
+                                              f"{'lower' if delta > 0 else 'higher'}"
+    if approximate and delta:
+        from math import floor, log10
+
+        delta = round(delta, -int(floor(log10(abs(delta)))) + 2)
     if unit in ("percent", "percent_change"):
-        return fmt.signed_percent_points(delta)
-    return f"{float(delta):+,.1f}".rstrip("0").rstrip(".") if float(delta) % 1 else f"{int(delta):+,}"
+        text = fmt.signed_percent_points(delta)
+    else:
+        text = f"{delta:+,.1f}".rstrip("0").rstrip(".") if delta % 1 else f"{int(delta):+,}"
+    return f"about {text}" if approximate else text
 
 
-def show_change_since_previous(name: str, year: int, key: list[str], section: str, charted: list[str],
-                               sources=None, root=None) -> None:
-    """The 'change since the previous edition' block of a page: a table with differences, and a chart across
-    editions of the ``charted`` indicators (when two or more editions have them); a notice otherwise."""
-    from . import charts, page
+def show_changes(frame: pd.DataFrame, year: int, caption: str) -> None:
+    """The comparison table of ``changes``; nothing when no figure recurs (the prose says so, or is left out)."""
+    from . import page
 
-    changes = compare_with_previous(name, year, key, root)
-    if changes.empty:
-        page.show_markdown(f"*No edition before {year} is in this project's data, so there is nothing to compare with yet.*")
+    if frame.empty:
         return
-    changes = changes[changes["section"] == section]
-    before = int(changes["previous_edition"].iloc[0]) if len(changes) else previous_edition(year, root)
-    page.table(changes, {"label": "Indicator", "shown_previous": f"Previous edition ({before})",
-                         "shown": f"This edition ({year})", "shown_difference": "Difference"},
-               caption=f"{section} against the previous edition")
-    history = across_editions(name, year, key, root)
-    history = history[(history["section"] == section) & history["indicator"].isin(charted)]
-    charts.show(charts.lines(history, "edition", "value", "label", title="Selected indicators across editions",
-                             unit="percent", source=charts.source_line(history, sources), dataset=name, year=year))
+    before = int(frame["previous_edition"].iloc[0])
+    page.table(frame, {"label": "Figure", "shown_previous": f"Previous edition ({before})",
+                       "shown": f"This edition ({year})", "shown_difference": "Change"}, caption=caption)
+
+
+def glue_changes(frame: pd.DataFrame, prefix: str = "compared") -> None:
+    """'<prefix>_count' and '<prefix>_edition' for the prose that introduces a comparison (optional keys)."""
+    from . import page
+
+    page.glue_optional({f"{prefix}_count": len(frame) or None,
+                        f"{prefix}_edition": str(int(frame["previous_edition"].iloc[0])) if len(frame) else None})

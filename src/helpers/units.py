@@ -26,6 +26,7 @@ UNITS = {u.code: u for u in [
     Unit("per_km2", "inhabitants per km²", "measure"),
     Unit("persons_per_home", "occupants per home", "measure"),
     Unit("rank", "rank", "count"),
+    Unit("ordinal", "ordinal number (75 reads 75th)", "count"),
     Unit("score", "score (0–100)", "measure"),
     Unit("hours_per_week", "hours per week", "measure"),
     Unit("mxn", "Mexican pesos", "measure"),

@@ -1,0 +1,256 @@
+"""After execution, before Sphinx: a page says only what the edition's data supports.
+
+A notebook's prose is written once for every edition. When an edition's data lacks a figure, the
+sentence that needs it is dropped (a list item likewise), a heading left with nothing under it is dropped
+with its section, and the page says once, under its title, what is not available. Tables, charts and lists
+with nothing to show have already reported themselves as gaps (``page.report_gap``) instead of printing a
+stand-in. Everything dropped or reported becomes a line of the edition's gap ledger (``helpers.gaps``).
+
+The functions here are pure: an executed notebook (a dict) in, a notebook and its gaps out.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from dataclasses import dataclass
+
+from .page import GAP_MIME, GLUE_ROLE, escape_markdown
+
+GLUE_RECORD = "application/papermill.record/text/plain"
+HIDDEN = {"remove-cell", "remove-output"}
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+")
+# A sentence ends at . ! or ? followed by space and a capital, a glue role, emphasis or a bracket.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z{*_(\[])")
+OPENING = "the opening of the page"
+
+
+@dataclass(frozen=True)
+class PageGap:
+    section: str  # the heading it falls under, as a reader sees it ("" for the opening of the page)
+    what: str  # what is missing, for the ledger
+
+    def line(self, page: str) -> str:
+        where = f"{self.section}: " if self.section else ""
+        return f"{page}: {where}{self.what}"
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def glued_values(nb: dict) -> dict[str, str]:
+    """Every value the notebook glued, as text."""
+    values = {}
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            raw = out.get("data", {}).get(GLUE_RECORD)
+            if name and raw is not None:
+                try:
+                    values[name] = str(ast.literal_eval(raw))
+                except (ValueError, SyntaxError):
+                    values[name] = raw
+    return values
+
+
+def _resolve(text: str, values: dict[str, str]) -> str:
+    """Heading text as a reader sees it: glue roles replaced by their values, Markdown marks removed."""
+    text = GLUE_ROLE.sub(lambda m: values.get(m.group(1), ""), text)
+    return re.sub(r"[*_`]", "", text).strip()
+
+
+def _keys(text: str) -> set[str]:
+    return set(GLUE_ROLE.findall(text))
+
+
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """Split Markdown into (kind, text) blocks: heading, fence, list, table, paragraph."""
+    blocks: list[tuple[str, str]] = []
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        if HEADING.match(line):
+            blocks.append(("heading", line))
+            i += 1
+            continue
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = line.lstrip()[:3]
+            j = i + 1
+            while j < len(lines) and not lines[j].lstrip().startswith(fence):
+                j += 1
+            blocks.append(("fence", "\n".join(lines[i:j + 1])))
+            i = j + 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].strip() and not HEADING.match(lines[j]):
+            j += 1
+        chunk = "\n".join(lines[i:j])
+        kind = "list" if LIST_ITEM.match(line) else "table" if line.lstrip().startswith("|") else "paragraph"
+        blocks.append((kind, chunk))
+        i = j
+    return blocks
+
+
+def _list_items(chunk: str) -> list[str]:
+    items: list[str] = []
+    for line in chunk.split("\n"):
+        if LIST_ITEM.match(line) or not items:
+            items.append(line)
+        else:
+            items[-1] += "\n" + line
+    return items
+
+
+def prune_text(kind: str, text: str, missing: set[str]) -> tuple[str, set[str]]:
+    """The block without the sentences (or list items) that need a missing value, and the keys they needed."""
+    if not missing or not (_keys(text) & missing):
+        return text, set()
+    if kind == "paragraph":
+        sentences = SENTENCE_END.split(" ".join(text.split()))
+        kept = [s for s in sentences if not (_keys(s) & missing)]
+        dropped = set().union(*[_keys(s) & missing for s in sentences if _keys(s) & missing])
+        if not any(_keys(s) for s in kept):  # what is left only framed the figures that are gone
+            kept = []
+        return " ".join(kept), dropped
+    if kind == "list":
+        items = _list_items(text)
+        kept = [i for i in items if not (_keys(i) & missing)]
+        return "\n".join(kept), _keys(text) & missing
+    return "", _keys(text) & missing  # a fence or table that needs a missing value goes whole
+
+
+def _gap_records(cell) -> tuple[list[dict], list[dict]]:
+    """(gap records, outputs without them) of a code cell."""
+    records, kept = [], []
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        if GAP_MIME in data:
+            records.append(data[GAP_MIME])
+        else:
+            kept.append(out)
+    return records, kept
+
+
+def _visible(cell) -> bool:
+    """True when a code cell shows the reader something (glue records and removed cells show nothing)."""
+    if HIDDEN & set(cell.get("metadata", {}).get("tags", [])):
+        return False
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("text"):
+            return True
+        if any(not mime.startswith("application/papermill.record") for mime in out.get("data", {})):
+            return True
+    return False
+
+
+def missing_keys(nb: dict) -> tuple[set[str], set[str]]:
+    """(keys the edition should have but lacks, optional keys it lacks) of an executed page."""
+    keys: set[str] = set()
+    optional: set[str] = set()
+    for cell in nb.get("cells", []):
+        for record in _gap_records(cell)[0]:
+            keys.update(record.get("keys", []))
+            optional.update(record.get("optional", []))
+    return keys, optional
+
+
+def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dict, list[PageGap]]:
+    """The page as this edition's data supports it, and every gap found on it."""
+    nb = copy.deepcopy(nb)
+    values = glued_values(nb)
+    missing, optional = missing_keys(nb)
+    gaps: list[PageGap] = []
+    # units: [cell index, kind, level, text, has content]; a heading's level is 1-6, others 0
+    units: list[list] = []
+    section = ""
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") == "markdown":
+            for kind, text in _blocks(_source(cell)):
+                if kind == "heading":
+                    level = len(HEADING.match(text).group(1))
+                    if _keys(text) & missing:  # a heading never shows a gap: it goes, its content stays
+                        gaps.append(PageGap(section, f"heading needs {', '.join(sorted(_keys(text) & missing))}"))
+                        continue
+                    if level >= 2:
+                        section = _resolve(HEADING.match(text).group(2), values)
+                    units.append([index, "heading", level, text, False])
+                    continue
+                kept, dropped = prune_text(kind, text, missing | optional)
+                dropped -= optional
+                if dropped:
+                    gaps.append(PageGap(section, "figures of the text not in the data: " + ", ".join(sorted(dropped))))
+                units.append([index, kind, 0, kept, bool(kept.strip())])
+        elif cell.get("cell_type") == "code":
+            records, kept_outputs = _gap_records(cell)
+            cell["outputs"] = kept_outputs
+            for record in records:
+                if "what" in record:
+                    gaps.append(PageGap(section, f"{record['what']} (nothing to show)"))
+                for name, reason in sorted(record.get("datasets", {}).items()):
+                    gaps.append(PageGap("", f"dataset {name}: {reason}"))
+            visible = _visible(cell)
+            if not visible:  # nothing to show: no empty block, no code toggle, in the reader's way
+                tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+                if "remove-cell" not in tags:
+                    tags.append("remove-cell")
+            units.append([index, "code", 0, "", visible])
+
+    # a heading (below the title) with nothing under it before the next heading of its level goes too
+    for i, unit in enumerate(units):
+        if unit[1] != "heading" or unit[2] < 2:
+            continue
+        content = False
+        for later in units[i + 1:]:
+            if later[1] == "heading" and later[2] <= unit[2]:
+                break
+            content = content or (later[1] != "heading" and later[4])
+        if not content:
+            unit[4] = None  # dropped
+
+    shown_gaps = [g for g in gaps if not g.what.startswith("dataset ")]
+    notice = _notice(shown_gaps, year, ledger_link) if shown_gaps else ""
+    texts: dict[int, list[str]] = {}
+    notice_placed = not notice
+    for index, kind, level, text, content in units:
+        if kind == "code":
+            continue
+        bucket = texts.setdefault(index, [])
+        if kind == "heading" and content is None:
+            continue
+        if kind != "heading" and not text.strip():
+            continue
+        bucket.append(text)
+        if kind == "heading" and level == 1 and not notice_placed:
+            bucket.append(notice)
+            notice_placed = True
+    cells = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") == "markdown":
+            text = "\n\n".join(texts.get(index, []))
+            if not text.strip():
+                continue
+            if text != _source(cell).strip():
+                cell["source"] = text
+        cells.append(cell)
+    if not notice_placed:
+        cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": notice})
+    nb["cells"] = cells
+    return nb, gaps
+
+
+def _notice(gaps: list[PageGap], year: int, ledger_link: str | None) -> str:
+    """One plain sentence, under the page title, saying what the edition's data does not hold."""
+    sections = list(dict.fromkeys(g.section or OPENING for g in gaps))
+    named = [s if s == OPENING else f"*{escape_markdown(s)}*" for s in sections]
+    where = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    link = f" [What is missing]({ledger_link}) lists each gap of the edition." if ledger_link else ""
+    return (f"```{{note}}\nNot available for {year}: some of what this page reports under {where}. "
+            f"The {year} data does not hold it yet, so it is left out rather than estimated.{link}\n```")
