@@ -118,7 +118,7 @@ def test_the_2022_report_audit():
     assert {s.shown for s in results["un_entities_in_mexico"].statements} == {"25", "21"}
     assert results["unops_procurement_magnitude"].status == "fail"
     assert results["protection_mechanism_staff_increase"].status == "fail"
-    assert results["gdp_growth_2022"].status == "warning"
+    assert results["gdp_growth_edition_year"].status == "warning"
     for name in ("domestic_workers_enrolled", "refugees_formal_jobs", "people_local_integration", "companies_trained",
                  "anti_trafficking_passengers", "un_staff"):
         assert results[name].status in ("warning", "fail"), name

@@ -112,17 +112,14 @@ def test_every_data_download_link_returns_its_csv(site, browser):
         assert response.text().splitlines()[0].count(",") >= 2, f"{url} is not a CSV"
 
 
-def test_code_toggle_shows_and_hides_code(site, browser):
+def test_no_code_in_the_readers_way(site, browser):
     base, _ = site
     page = browser.new_page()
-    page.goto(f"{base}/book/work_area_1.html")
-    toggle = page.locator("details.hide.above-input summary").first
-    code = page.locator("details.hide.above-input .cell_input").first
-    assert not code.is_visible()
-    toggle.click()
-    assert code.is_visible()
-    toggle.click()
-    assert not code.is_visible()
+    for name in ("book/work_area_1.html", "book/at_a_glance.html", "book/analysis.html"):
+        page.goto(f"{base}/{name}")
+        assert page.locator(".cell_input").count() == 0, name
+        assert page.locator("details.hide.above-input").count() == 0, name
+        assert page.locator("figure.rb-chart img").count() > 0, name
 
 
 @pytest.mark.parametrize("width", [375, 1280])

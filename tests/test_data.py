@@ -15,6 +15,13 @@ from helpers.project import Project
 from helpers.validate import validate_edition
 
 YEAR = 2022
+CYCLE = "data/frameworks/2020-2025"  # the Cooperation Framework's structure, shared by the cycle's editions
+FRAMEWORK = {"work_areas", "outcomes", "principles"}
+
+
+def rel(dataset: str) -> str:
+    """Where a dataset of the 2022 edition lives, relative to the project."""
+    return f"{CYCLE}/{dataset}.csv" if dataset in FRAMEWORK else f"data/{YEAR}/{dataset}.csv"
 
 
 @pytest.fixture
@@ -22,6 +29,7 @@ def data_copy(tmp_path) -> Path:
     """A project skeleton with a copy of the real 2022 data, to corrupt."""
     root = tmp_path / "p"
     shutil.copytree(REPO / "data" / str(YEAR), root / "data" / str(YEAR))
+    shutil.copytree(REPO / CYCLE, root / CYCLE)
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(REPO / name, root / name)
     return root
@@ -82,10 +90,10 @@ def test_loader_returns_typed_frames():
     ("glossary", 3, "meaning", "", "column 'meaning'"),
 ])
 def test_bad_cell_is_reported_with_file_row_and_column(data_copy, dataset, row, column, value, expected):
-    set_cell(data_copy / f"data/{YEAR}/{dataset}.csv", row, column, value)
+    set_cell(data_copy / rel(dataset), row, column, value)
     found = problems(data_copy)
     assert len(found) >= 1
-    assert any(f"data/{YEAR}/{dataset}.csv, row {row} (line {row + 1})" in p and expected in p for p in found), found
+    assert any(f"{rel(dataset)}, row {row} (line {row + 1})" in p and expected in p for p in found), found
 
 
 def test_percentage_out_of_range(data_copy):
@@ -95,7 +103,7 @@ def test_percentage_out_of_range(data_copy):
 
 
 def test_duplicate_key(data_copy):
-    rewrite(data_copy / f"data/{YEAR}/outcomes.csv", lambda rows: rows.append(list(rows[3])))
+    rewrite(data_copy / rel("outcomes"), lambda rows: rows.append(list(rows[3])))
     found = problems(data_copy)
     assert any("outcomes.csv, row 3" in p and "unique key" in p for p in found), found
     assert any("outcomes.csv, row 11" in p and "unique key" in p for p in found), found
@@ -111,23 +119,23 @@ def test_missing_column(data_copy):
 
 
 def test_unknown_extra_column(data_copy):
-    rewrite(data_copy / f"data/{YEAR}/principles.csv", lambda rows: [r.append("x") for r in rows])
+    rewrite(data_copy / rel("principles"), lambda rows: [r.append("x") for r in rows])
     assert any("principles.csv, column 'x'" in p for p in problems(data_copy))
 
 
 def test_empty_file(data_copy):
-    (data_copy / f"data/{YEAR}/principles.csv").write_text("")
+    (data_copy / rel("principles")).write_text("")
     assert any("principles.csv: the file is empty" in p for p in problems(data_copy))
 
 
 def test_malformed_csv(data_copy):
-    path = data_copy / f"data/{YEAR}/principles.csv"
+    path = data_copy / rel("principles")
     path.write_text(path.read_text() + '6,"Unclosed quote,2.1 Synopsis,20,,report\n7,x,y\n')
     assert any("principles.csv: malformed CSV" in p for p in problems(data_copy))
 
 
 def test_non_utf8_bytes(data_copy):
-    path = data_copy / f"data/{YEAR}/principles.csv"
+    path = data_copy / rel("principles")
     path.write_bytes(path.read_bytes().replace("Gender".encode(), "G\xe9nder".encode("latin-1")))
     assert any("principles.csv, line 3: byte 0xe9 is not UTF-8" in p for p in problems(data_copy))
 
@@ -139,7 +147,7 @@ def test_csv_without_metadata(data_copy):
 
 def test_every_problem_is_reported_at_once(data_copy):
     set_cell(data_copy / f"data/{YEAR}/indicators.csv", 3, "value", "abc")
-    set_cell(data_copy / f"data/{YEAR}/outcomes.csv", 1, "work_area", "9")
+    set_cell(data_copy / rel("outcomes"), 1, "work_area", "9")
     found = problems(data_copy)
     assert any("indicators.csv" in p for p in found) and any("outcomes.csv" in p for p in found)
 

@@ -1,4 +1,6 @@
-"""Another edition: new-year scaffold, partial data, gaps, --strict, year-over-year (fixture edition 2031)."""
+"""Other editions: a partial one that changes the framework (fixture 2031, made-up values), a blank one made by
+new-year, gaps, --strict and year-over-year comparisons. Every built page is read for the defects a rebuild for
+another year must never show (helpers.scan)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from helpers import fmt
 from helpers.data import load
 from helpers.gaps import edition_gaps
 from helpers.project import Project
+from helpers.scan import scan
 
 FIXTURE = REPO / "tests" / "fixtures" / "edition_2031"
 FIGURE_DATASETS = ["indicators", "un_system", "capacities", "initiative_figures", "partnerships", "working_together",
@@ -22,7 +25,7 @@ FIGURE_DATASETS = ["indicators", "un_system", "capacities", "initiative_figures"
 
 @pytest.fixture(scope="module")
 def partial(tmp_path_factory) -> Path:
-    """A project copy whose 2031 edition holds only the fixture's made-up indicators and sources."""
+    """A project copy whose 2031 edition holds only the fixture's made-up data."""
     root = tmp_path_factory.mktemp("editions") / "project"
     shutil.copytree(REPO, root, ignore=COPY_IGNORE)
     shutil.copytree(FIXTURE, root / "data" / "2031", ignore=shutil.ignore_patterns("README.md"))
@@ -36,9 +39,31 @@ def built_2031(partial) -> Path:
     return partial / "_build" / "2031" / "html"
 
 
+@pytest.fixture(scope="module")
+def ledger_2031(built_2031, partial) -> str:
+    done = run_cli(partial, "gaps", "--year", "2031")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def page_text(html: Path) -> str:
+    text = " ".join(BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
+    return text.replace("\u2019", "'")  # Sphinx's smart quotes
+
+
 def all_text(html: Path) -> str:
-    return "\n".join(" ".join(BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
-                     for p in html.rglob("*.html") if p.parent.name == "book")
+    return "\n".join(page_text(p) for p in html.rglob("*.html") if p.parent.name == "book")
+
+
+def leaked_2022_figures(html: Path, allowed: set[str] = frozenset()) -> set[str]:
+    text = all_text(html).replace("2022", "")  # comparison columns name the previous edition
+    leaked = set()
+    for dataset in FIGURE_DATASETS:
+        for row in load(dataset, 2022, REPO).itertuples():
+            shown = fmt.with_unit(row.value, row.unit, row.qualifier)
+            if len(re.sub(r"\D", "", shown)) >= 4 and shown in text and shown not in allowed:
+                leaked.add(f"{dataset}: {shown}")  # short numbers (3, 25%) occur naturally
+    return leaked
 
 
 def test_partial_edition_builds_and_shows_its_own_values(built_2031):
@@ -48,71 +73,101 @@ def test_partial_edition_builds_and_shows_its_own_values(built_2031):
 
 
 def test_no_2022_figure_appears_in_the_2031_book(built_2031):
-    text = all_text(built_2031).replace("2022", "")  # the comparison column names the previous edition
-    leaked = set()
-    for dataset in FIGURE_DATASETS:
-        for row in load(dataset, 2022, REPO).itertuples():
-            shown = fmt.with_unit(row.value, row.unit, row.qualifier)
-            digits = re.sub(r"\D", "", shown)
-            if len(digits) >= 4 and shown in text:  # short numbers (3, 25%) occur naturally
-                leaked.add(f"{dataset}: {shown}")
-    # the comparison table legitimately shows the previous edition's value for the fixture's indicators
+    # the comparison table shows the previous edition's value of the indicators both editions have
+    both = set(load("indicators", 2031, built_2031.parents[2])["indicator"])
     allowed = {fmt.with_unit(r.value, r.unit, r.qualifier) for r in load("indicators", 2022, REPO).itertuples()
-               if r.indicator in set(load("indicators", 2031, built_2031.parents[2])["indicator"])}
-    assert not {l for l in leaked if l.split(": ", 1)[1] not in allowed}
+               if r.indicator in both}
+    assert not leaked_2022_figures(built_2031, allowed)
 
 
-def test_missing_figures_show_notices_and_the_home_page_lists_the_gaps(built_2031):
-    glance = (built_2031 / "book/at_a_glance.html").read_text(encoding="utf-8")
-    assert "[not available for 2031]" in glance  # e.g. the GDP growth left empty in the fixture
-    work_area = (built_2031 / "book/work_area_1.html").read_text(encoding="utf-8")
-    assert "not available for 2031" in work_area
-    home = BeautifulSoup((built_2031 / "book/index.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
-    for dataset in ("capacities", "initiatives", "finance"):
-        assert dataset in home
-    assert "missing dataset" in home and "missing value" in home
+def test_a_changed_framework_gets_its_pages_without_code_changes(built_2031):
+    fifth = page_text(built_2031 / "book/work_area_5.html")
+    assert "Work area 5: FIXTURE Area Five" in fifth
+    assert "FIXTURE outcome 11" in fifth
+    assert not (built_2031 / "book/work_area_6.html").exists()
 
 
-def test_year_over_year_differences_against_the_previous_edition(built_2031):
-    glance = BeautifulSoup((built_2031 / "book/at_a_glance.html").read_text(encoding="utf-8"), "html.parser")
-    text = " ".join(glance.get_text(" ").split())
-    before = load("indicators", 2022, REPO).query("section == 'Mexico at a glance' and indicator == 'poverty_share'")
-    after = load("indicators", 2031, built_2031.parents[2]).query("indicator == 'poverty_share'")
-    delta = float(after["value"].iloc[0]) - float(before["value"].iloc[0])
+def test_the_2031_pages_show_no_defect_and_every_notice_is_in_the_ledger(built_2031, ledger_2031):
+    found = scan(built_2031, 2031, ledger_2031)
+    assert not any(found.values()), found
+    glance = page_text(built_2031 / "book/at_a_glance.html")
+    assert "Not available for 2031" in glance and glance.count("Not available for 2031") == 1
+    assert re.search(r"^book/at_a_glance: Economy: figures of the text not in the data: .*\bgdp_growth\b", ledger_2031,
+                     re.M)
+    assert "book/work_area_1: dataset initiatives: no data/2031/initiatives.csv" in ledger_2031
+
+
+def test_the_gap_page_lists_the_same_ledger_with_links(built_2031, ledger_2031):
+    soup = BeautifulSoup((built_2031 / "book/gaps.html").read_text(encoding="utf-8"), "html.parser")
+    text = page_text(built_2031 / "book/gaps.html")
+    pages = {line.split(": ", 1)[0] for line in ledger_2031.splitlines()}
+    links = {a["href"].split("#")[0] for a in soup.select("article a[href]")}
+    for page in pages:
+        assert f"{Path(page).name}.html" in links, page
+    for line in ledger_2031.splitlines()[:20]:
+        assert line.split(": ", 1)[1].split(": ")[-1] in text
+    home = BeautifulSoup((built_2031 / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert any(a["href"].endswith("gaps.html") for a in home.select("article a[href]"))
+
+
+def test_year_over_year_compares_like_with_like(built_2031):
+    text = page_text(built_2031 / "book/at_a_glance.html")
     assert "Previous edition (2022)" in text
-    assert fmt.signed_percent_points(delta) in text
-    assert glance.select("figure.rb-chart img[alt*='across editions']")
+    # informality: third quarter against third quarter, a difference in percentage points
+    assert fmt.signed_percent_points(50.5 - 55.6) in text
+    # unemployment: a fourth quarter against a third, and poverty without a period: shown, not compared
+    assert "2.5% (the fourth quarter of 2031)" in text and "3.4% (the third quarter of 2022)" in text
+    assert text.count("not compared: the periods differ") >= 2
+    # an exact count against "nearly 753,000": an approximate change only
+    assert "about -153,000" in text and "-153,000 " not in text.replace("about -153,000", "")
 
 
-def test_strict_lists_every_gap_and_exits_2(partial):
-    done = run_cli(partial, "build", "--year", "2031", "--strict")
+def test_strict_exits_2_listing_the_ledger(partial, ledger_2031):
+    before = sorted((partial / "_build/2031/html").rglob("*.html"))
+    done = run_cli(partial, "build", "--year", "2031", "--strict", "--no-progress")
     assert done.returncode == 2
-    gaps = edition_gaps(Project(partial), 2031)
-    assert len(gaps) > 10
-    for gap in gaps:
-        assert str(gap) in done.stderr
-    assert "capacities: missing dataset" in done.stderr and "indicators: missing value" in done.stderr
+    for line in ledger_2031.splitlines():
+        assert line in done.stderr
+    assert sorted((partial / "_build/2031/html").rglob("*.html")) == before
 
 
-def test_strict_passes_for_the_complete_edition():
+def test_the_complete_edition_has_no_gaps():
     assert edition_gaps(Project(REPO), 2022) == []
 
 
-def test_new_year_scaffolds_every_dataset_and_refuses_to_overwrite(tmp_path):
-    root = tmp_path / "p"
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("blank") / "p"
     shutil.copytree(REPO, root, ignore=COPY_IGNORE)
     done = run_cli(root, "new-year", "2032")
     assert done.returncode == 0, done.stderr
-    new, old = root / "data/2032", REPO / "data/2022"
+    return root
+
+
+def test_new_year_scaffolds_every_dataset_and_refuses_to_overwrite(blank):
+    new, old = blank / "data/2032", REPO / "data/2022"
     assert sorted(p.name for p in new.glob("*.yml")) == sorted(p.name for p in old.glob("*.yml"))
     for csv_path in new.glob("*.csv"):
         lines = csv_path.read_text(encoding="utf-8").splitlines()
         assert len(lines) == 1 and lines[0] == (old / csv_path.name).read_text(encoding="utf-8").splitlines()[0]
-    assert "edition: 2032" in (new / "indicators.yml").read_text()
-    assert "indicators.csv" in (new / "CHECKLIST.md").read_text()
-    assert run_cli(root, "validate", "--year", "2032").returncode == 0
+    meta = (new / "indicators.yml").read_text()
+    assert "edition: 2032" in meta and "Results Report 2032" in meta and "Results Report 2022" not in meta
+    checklist = (new / "CHECKLIST.md").read_text()
+    assert "indicators.csv" in checklist and "indicator=poverty_share" in checklist
+    assert run_cli(blank, "validate", "--year", "2032").returncode == 0
     before = {p.name: p.read_bytes() for p in new.iterdir()}
-    again = run_cli(root, "new-year", "2032")
+    again = run_cli(blank, "new-year", "2032")
     assert again.returncode == 2 and "already exists" in again.stderr
     assert {p.name: p.read_bytes() for p in new.iterdir()} == before
-    assert run_cli(root, "new-year", "20x2").returncode == 2
+    assert run_cli(blank, "new-year", "20x2").returncode == 2
+
+
+def test_a_blank_new_edition_builds_and_reads_clean(blank):
+    done = run_cli(blank, "build", "--no-progress", "--year", "2032", timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = blank / "_build/2032/html"
+    ledger = run_cli(blank, "gaps", "--year", "2032").stdout
+    found = scan(html, 2032, ledger)
+    assert not any(found.values()), found
+    assert not leaked_2022_figures(html)
+    assert "book/at_a_glance: dataset indicators: data/2032/indicators.csv has no rows" in ledger

@@ -68,12 +68,17 @@ def test_bar_chart_has_title_unit_alt_source_and_link(minibook, monkeypatch):
     assert "Source: test." in html and 'href="../data/2030/values.csv"' in html and "data:image/png;base64," in html
 
 
-def test_chart_without_data_is_a_visible_notice(minibook, monkeypatch):
+def test_chart_without_data_is_reported_as_a_gap_not_drawn(minibook, monkeypatch):
+    from helpers import page
+
     monkeypatch.chdir(minibook / "book")
+    reported = []
+    monkeypatch.setattr(page, "report_gap", reported.append)
     empty = pd.DataFrame({"label": ["Alpha"], "value": [None]})
-    html = charts.to_html(charts.bar(empty, "label", "value", title="Nothing", unit="count", source="s",
-                                     dataset="values", year=2031))
-    assert "not available for 2031" in html and "<img" not in html
+    chart = charts.bar(empty, "label", "value", title="Nothing", unit="count", source="s", dataset="values", year=2031)
+    assert chart.figure is None
+    charts.show(chart)
+    assert reported == ["chart: Nothing"]
 
 
 def test_source_line_names_sections_pages_and_original_sources():

@@ -150,11 +150,11 @@ def test_default_year_is_the_latest_edition(minibook):
     assert "_build/2031/html/index.html" in done.stdout
 
 
-def test_injected_parameters_hidden_and_code_folded(minibook):
+def test_injected_parameters_and_code_hidden(minibook):
     build(minibook, "--year", "2030")
     page = (minibook / "_build/2030/html/book/alpha.html").read_text()
     assert "Parameters" not in page and "year = 2030" not in page and "year = None" not in page
-    assert "tag_hide-input" in page, "code cells should be folded behind a toggle"
+    assert "tag_remove-input" in page and "cell_input" not in page, "readers see outputs, not code"
     assert "Fixture Book 2030" in page  # the book title takes the year from the parameter
 
 

@@ -107,7 +107,7 @@ def test_cache_lookup_checks_key_and_recorded_data(tmp_path):
     assert cache.lookup(Path("n.ipynb"), key) is None
 
 
-def test_present_notebook_hides_parameters_and_folds_code():
+def test_present_notebook_hides_parameters_and_code():
     nb = {"cells": [
         {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "year = None"},
         {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "source": "year = 2030"},
@@ -116,7 +116,7 @@ def test_present_notebook_hides_parameters_and_folds_code():
         {"cell_type": "markdown", "metadata": {}, "source": "# Title"},
     ]}
     tags = [c["metadata"].get("tags") for c in present_notebook(nb)["cells"]]
-    assert tags == [["parameters", "remove-cell"], ["injected-parameters", "remove-cell"], ["hide-input"],
+    assert tags == [["parameters", "remove-cell"], ["injected-parameters", "remove-cell"], ["remove-input"],
                     ["remove-cell"], None]
 
 
@@ -181,17 +181,42 @@ def test_year_resolution(minibook):
         resolve_jobs(0)
 
 
-def test_compare_with_previous_lists_only_this_editions_figures(minibook):
-    from helpers.trends import across_editions, compare_with_previous, previous_edition
+def test_changes_compare_only_alike_periods_and_only_this_editions_figures(minibook):
+    from helpers.trends import changes, previous_edition
 
-    csv = minibook / "data/2031/values.csv"
-    csv.write_text("\n".join(csv.read_text().splitlines()[:2]) + "\n")  # 2031 keeps 'widgets' only
     assert previous_edition(2031, minibook) == 2030 and previous_edition(2030, minibook) is None
-    table = compare_with_previous("values", 2031, ["indicator"], minibook)
-    assert list(table["indicator"]) == ["widgets"]
-    assert table["difference"].iloc[0] == 8402 - 7301 and table["shown_difference"].iloc[0] == "+1,101"
-    history = across_editions("values", 2031, ["indicator"], minibook)
-    assert sorted(history["edition"]) == [2030, 2031] and set(history["indicator"]) == {"widgets"}
+    rows = (minibook / "data/2031/values.csv").read_text().splitlines()
+    # 2031 keeps 'widgets' only, dated like 2030's; 'share' of 2030 is not listed
+    (minibook / "data/2031/values.csv").write_text(rows[0] + "\n" + rows[1].replace(",,fixture", ",2031,fixture") + "\n")
+    old = (minibook / "data/2030/values.csv").read_text().splitlines()
+    (minibook / "data/2030/values.csv").write_text("\n".join([old[0], old[1].replace(",,fixture", ",2030,fixture"), old[2]]) + "\n")
+    table = changes("values", 2031, "Fixture section", root=minibook)
+    assert list(table["label" if "label" in table and table["label"].notna().any() else "indicator"]) == ["widgets"]
+    assert bool(table["comparable"].iloc[0]) and table["shown_difference"].iloc[0] == "+1,101"
+    # undated on one side: shown, never compared
+    (minibook / "data/2031/values.csv").write_text(rows[0] + "\n" + rows[1] + "\n")
+    table = changes("values", 2031, "Fixture section", root=minibook)
+    assert table["shown_difference"].iloc[0] == "not compared: the periods differ"
+    assert "period not stated" in table["shown"].iloc[0]
+
+
+@pytest.mark.parametrize("a,b,alike", [("2022", "2023", True), ("2022-Q3", "2023-Q3", True),
+                                       ("2022-Q3", "2023-Q4", False), ("2022-12", "2023-12", True),
+                                       ("2022", "2023-12", False), (None, "2023", False),
+                                       ("2020-12/2022-12", "2021-12/2023-12", True),
+                                       ("2020-12/2022-12", "2022-12/2023-12", False)])
+def test_comparable_periods(a, b, alike):
+    from helpers.trends import comparable_periods
+
+    assert comparable_periods(a, b) is alike
+
+
+def test_difference_text_is_approximate_for_qualified_figures():
+    from helpers.trends import difference_text
+
+    assert difference_text(651490 - 753000, "count", approximate=True) == "about -102,000"
+    assert difference_text(-0.7, "percent") == "-0.7 pp"
+    assert difference_text(3, "rank") == "3 places lower"
 
 
 def _luminance(hex_colour: str) -> float:

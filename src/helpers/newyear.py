@@ -37,7 +37,10 @@ def new_year(project: Project, year: int, source_year: int | None = None) -> Pat
             meta["attribution"] = f"United Nations Mexico, Results Report {year}; official sources as named per row"
             (staging / meta_path.name).write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110),
                                                   encoding="utf-8")
-            header = list(read_meta(staging / meta_path.name).columns)  # declared columns plus provenance
+            declared = list(read_meta(staging / meta_path.name).columns)  # declared columns plus provenance
+            previous = meta_path.with_suffix(".csv")
+            header = next(csv.reader(previous.open(encoding="utf-8")), []) if previous.is_file() else []
+            header = [c for c in header if c in declared] + [c for c in declared if c not in header]
             with (staging / meta_path.with_suffix(".csv").name).open("w", encoding="utf-8", newline="") as fh:
                 csv.writer(fh, lineterminator="\n").writerow(header)
             items.append((meta_path.stem, meta.get("title", meta_path.stem), expected_rows(meta_path)))
