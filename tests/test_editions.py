@@ -106,7 +106,7 @@ def test_the_gap_page_lists_the_same_ledger_with_links(built_2031, ledger_2031):
         assert f"{Path(page).name}.html" in links, page
     for line in ledger_2031.splitlines()[:20]:
         assert line.split(": ", 1)[1].split(": ")[-1] in text
-    home = BeautifulSoup((built_2031 / "index.html").read_text(encoding="utf-8"), "html.parser")
+    home = BeautifulSoup((built_2031 / "book/index.html").read_text(encoding="utf-8"), "html.parser")
     assert any(a["href"].endswith("gaps.html") for a in home.select("article a[href]"))
 
 
@@ -117,7 +117,7 @@ def test_year_over_year_compares_like_with_like(built_2031):
     assert fmt.signed_percent_points(50.5 - 55.6) in text
     # unemployment: a fourth quarter against a third, and poverty without a period: shown, not compared
     assert "2.5% (the fourth quarter of 2031)" in text and "3.4% (the third quarter of 2022)" in text
-    assert text.count("not compared: the periods differ") >= 2
+    assert "not compared: the periods differ" in text and "not compared: a period is not stated" in text
     # an exact count against "nearly 753,000": an approximate change only
     assert "about -153,000" in text and "-153,000 " not in text.replace("about -153,000", "")
 

@@ -65,17 +65,10 @@ def chart_title(title: str, unit: str) -> str:
 
 
 def source_line(frame, sources=None, edition: int | None = None) -> str:
-    """'Source: report section, page; original source' from a frame's provenance columns."""
-    sections = sorted({(str(r.section), int(r.page)) for r in frame.itertuples(index=False)},
-                      key=lambda sp: sp[1])
-    where = "; ".join(f"{s}, p. {p}" for s, p in sections)
-    origin = ""
-    if sources is not None and "source" in frame:
-        orgs = sources.set_index("id").reindex(sorted(set(frame["source"].dropna())))["organisation"]
-        named = [o for o in dict.fromkeys(orgs.dropna()) if o != "UN Mexico"]
-        origin = f" Original source: {', '.join(named)}." if named else " The report cites no original source."
-    report = f"United Nations Mexico, Results Report {edition}" if edition else "United Nations Mexico, Results Report"
-    return f"Source: {report} ({where}).{origin}"
+    """'Source: …' from a frame's provenance columns (see ``helpers.citations``)."""
+    from .citations import cite_rows
+
+    return cite_rows(frame, sources, edition)
 
 
 def bar(frame, category: str, value: str, *, title: str, unit: str, source: str, dataset: str,

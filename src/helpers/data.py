@@ -265,7 +265,46 @@ class Edition:
             _DATASET_GAPS[name] = f"{self.display(self.folder / f'{name}.csv')} has no rows"
         if self.prevalidated():
             return apply_types(frame, meta)
-        return validate_frame(frame, meta, self.display(self.folder / f"{name}.csv"), self.lookups_for(meta))
+        display = self.display(self.folder / f"{name}.csv")
+        typed = validate_frame(frame, meta, display, self.lookups_for(meta))
+        problems = self.provenance_problems(name, typed, display)
+        if problems:
+            raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems])
+        return typed
+
+    def official_sources(self) -> set[str]:
+        """Ids of the sources that are official releases used directly (kind 'official')."""
+        holder = self._owner("sources")
+        if not (holder.folder / "sources.csv").is_file():
+            return set()
+        frame, _ = holder.raw("sources")
+        if "kind" not in frame or "id" not in frame:
+            return set()
+        return set(frame.loc[frame["kind"].str.strip() == "official", "id"].str.strip())
+
+    def provenance_problems(self, name: str, frame, display: str) -> list[Problem]:
+        """A row without a report section and page must come from an official release; an official release
+        must say when it was published and where it was read."""
+        problems = []
+        if "page" in frame and "source" in frame:
+            official = self.official_sources()
+            for index, row in frame.iterrows():
+                if str(row["source"]).strip() in official:
+                    continue
+                for column in ("section", "page"):
+                    if column in frame and (row[column] is None or row[column] != row[column] or
+                                            str(row[column]).strip() in ("", "<NA>")):
+                        problems.append(Problem(display, index + 1, column, None,
+                                                "a value: only rows whose source is an official release "
+                                                "(kind 'official' in sources) may leave the report's "
+                                                f"{column} empty"))
+        if name == "sources" and "kind" in frame:
+            for index, row in frame[frame["kind"] == "official"].iterrows():
+                for column in ("date", "url"):
+                    if column in frame and (row[column] is None or row[column] != row[column]):
+                        problems.append(Problem(display, index + 1, column, None,
+                                                f"a {column} for an official release"))
+        return problems
 
 
 def load(name: str, year: int, root: Path | None = None):

@@ -194,8 +194,7 @@ class Framework:
         initiatives reported as a gap."""
         from IPython.display import Markdown, display
 
-        from .page import escape_markdown as esc
-        from .page import report_gap, table
+        from .page import heading, report_gap, table
 
         outcomes = self.outcomes_of(area)
         if self.initiatives.empty:
@@ -203,7 +202,7 @@ class Framework:
             report_gap(f"highlighted initiatives and key figures of work area {area}")
             return
         for row in outcomes.itertuples(index=False):
-            display(Markdown(f"## Outcome {row.outcome}: {esc(row.title)}"))
+            heading(f"Outcome {row.outcome}: {row.title}")
             text = self.outcome_markdown(row.outcome)
             display(Markdown(text or f"The {self.year} edition highlights no initiative under this outcome."))
             figures = self.outcome_figures(row.outcome)

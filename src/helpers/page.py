@@ -20,7 +20,8 @@ from .units import UNITS
 NOTEBOOK_ENV = "RESULTSBOOK_NOTEBOOK"  # set by the pipeline for the notebook being executed
 GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
 GAP_MIME = "application/vnd.resultsbook.gap+json"  # outputs the pipeline turns into the page notice and ledger
-_state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set()}
+HEADING_MIME = "application/vnd.resultsbook.heading+json"  # outputs the pipeline lifts into real sections
+_state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set(), "may_lack": set()}
 
 
 def not_available(year=None) -> str:
@@ -38,6 +39,15 @@ def report_gap(what: str) -> None:
     from IPython.display import display
 
     display({GAP_MIME: {"what": what}, "text/plain": f"[{what}: {not_available()}]"}, raw=True)
+
+
+def heading(text: str, level: int = 3) -> None:
+    """A section heading made by code (one per outcome, say): the pipeline turns it into a real section of the
+    page, with its anchor and its entry in the page's contents. ``text`` is shown as text."""
+    from IPython.display import display
+
+    display({HEADING_MIME: {"text": str(text), "level": int(level)},
+             "text/markdown": f"{'#' * int(level)} {escape_markdown(text)}"}, raw=True)
 
 
 def glue_text(key: str, text) -> str:
@@ -73,6 +83,12 @@ def glue_optional(values: dict[str, object]) -> dict[str, str]:
             _state["missing"].discard(key)
             _state["optional"].add(key)
     return glued
+
+
+def may_lack(*keys: str) -> None:
+    """Declare figures the prose uses when an edition has them and leaves out silently when it does not: facts
+    that only some editions' sources state (a map's count, a statement's total). Others are gaps."""
+    _state["may_lack"].update(keys)
 
 
 def count(frame, of=None):
@@ -186,13 +202,16 @@ def table(frame, columns: dict[str, str], caption: str, escape: bool = True):
     display(HTML(html_table))
 
 
-def indicator_table(frame, year: int, caption: str | None = None):
-    """The standard table of indicators: what, value with unit, period, source."""
+def indicator_table(frame, year: int, caption: str, sources=None):
+    """The standard table of indicators: what, value with unit, period, and where it is stated."""
+    from .citations import cite_row
+
     shown = frame.assign(
         shown_value=[fmt.with_unit(r.value, r.unit, getattr(r, "qualifier", None)) for r in frame.itertuples()],
         shown_period=[period_text(p, year) for p in frame["ref_period"]],
+        shown_source=[cite_row(r, sources) for r in frame.itertuples()],
     )
-    table(shown, {"label": "Indicator", "shown_value": "Value", "shown_period": "Period", "source": "Source"},
+    table(shown, {"label": "Indicator", "shown_value": "Value", "shown_period": "Period", "shown_source": "Source"},
           caption)
 
 
@@ -248,7 +267,7 @@ def finish() -> list[str]:
     if path and os.path.isfile(path):
         for key in referenced_keys(path):
             if key not in _state["glued"]:
-                glue_text(key, None)
+                glue_optional({key: None}) if key in _state["may_lack"] else glue_text(key, None)
     missing = sorted(_state["missing"])
     datasets = dataset_gaps()
     if missing or datasets or _state["optional"]:

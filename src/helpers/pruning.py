@@ -16,7 +16,7 @@ import copy
 import re
 from dataclasses import dataclass
 
-from .page import GAP_MIME, GLUE_ROLE, escape_markdown
+from .page import GAP_MIME, GLUE_ROLE, HEADING_MIME, escape_markdown
 
 GLUE_RECORD = "application/papermill.record/text/plain"
 HIDDEN = {"remove-cell", "remove-output"}
@@ -162,9 +162,33 @@ def missing_keys(nb: dict) -> tuple[set[str], set[str]]:
     return keys, optional
 
 
+def lift_headings(nb: dict) -> dict:
+    """Headings shown by code (``page.heading``) become Markdown cells, so they are real sections: the code cell
+    is split around each, its later outputs going to a continuation cell with the same tags."""
+    cells = []
+    for cell in nb.get("cells", []):
+        outputs = cell.get("outputs", []) if cell.get("cell_type") == "code" else []
+        if not any(HEADING_MIME in o.get("data", {}) for o in outputs):
+            cells.append(cell)
+            continue
+        part = copy.deepcopy(dict(cell, outputs=[]))
+        for n, out in enumerate(outputs):
+            record = out.get("data", {}).get(HEADING_MIME)
+            if record is None:
+                part["outputs"].append(out)
+                continue
+            cells.append(part)
+            text = f"{'#' * int(record['level'])} {escape_markdown(record['text'])}"
+            cells.append({"cell_type": "markdown", "id": f"{cell.get('id', 'cell')}-h{n}", "metadata": {},
+                          "source": text})
+            part = copy.deepcopy(dict(cell, outputs=[], source="", id=f"{cell.get('id', 'cell')}-c{n}"))
+        cells.append(part)
+    return dict(nb, cells=cells)
+
+
 def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dict, list[PageGap]]:
     """The page as this edition's data supports it, and every gap found on it."""
-    nb = copy.deepcopy(nb)
+    nb = lift_headings(copy.deepcopy(nb))
     values = glued_values(nb)
     missing, optional = missing_keys(nb)
     gaps: list[PageGap] = []

@@ -23,14 +23,18 @@ TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean":
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?(/\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?)?$"
 
 PROVENANCE = {
-    "section": {"type": "string", "description": "Section of the report that states the figure."},
-    "page": {"type": "integer", "min": 1, "description": (
+    "section": {"type": "string", "nullable": True, "description": (
+        "Section of the Results Report that states the figure, or, for a figure taken directly from an "
+        "official release (its source then has kind 'official'), the section of the book that shows it.")},
+    "page": {"type": "integer", "min": 1, "nullable": True, "description": (
         "Page of that section in the report's table of contents. 'Mexico at a glance' and the UN-system "
-        "infographic are not listed there; their rows carry the page of the entry they fall under (11 and 10).")},
+        "infographic are not listed there; their rows carry the page of the entry they fall under (11 and 10). "
+        "Empty only for a figure taken directly from an official release.")},
     "ref_period": {"type": "string", "nullable": True, "pattern": PERIOD_PATTERN,
                    "description": "Period the figure refers to, where it differs from the edition year."},
     "source": {"type": "string", "references": "sources.id",
-               "description": "Original source the report cites (its endnotes), or the report itself."},
+               "description": "Original source (an id of sources): the report, a source it cites, or an official "
+                              "release used directly."},
 }
 
 

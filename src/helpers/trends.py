@@ -74,12 +74,17 @@ def changes(name: str, year: int, section: str, key: str = "indicator", root=Non
     merged["shown"] = [shown(*r) for r in zip(merged["value"], merged["unit"], merged["qualifier"], merged["ref_period"])]
     merged["shown_previous"] = [shown(*r) for r in zip(merged["value_previous"], merged["unit_previous"],
                                                         merged["qualifier_previous"], merged["ref_period_previous"])]
+    def undated(period) -> bool:
+        return fmt.is_missing(period) or not str(period).strip()
+
     merged["shown_difference"] = [
         difference_text(v - p, u, approximate=not (fmt.is_missing(q) and fmt.is_missing(qp))) if ok
-        else "not compared: the periods differ" if u == up else "not compared: different units"
-        for v, p, u, up, q, qp, ok in zip(merged["value"], merged["value_previous"], merged["unit"],
-                                          merged["unit_previous"], merged["qualifier"], merged["qualifier_previous"],
-                                          merged["comparable"])]
+        else "not compared: different units" if u != up
+        else "not compared: a period is not stated" if undated(a) or undated(b)
+        else "not compared: the periods differ"
+        for v, p, u, up, q, qp, a, b, ok in zip(
+            merged["value"], merged["value_previous"], merged["unit"], merged["unit_previous"], merged["qualifier"],
+            merged["qualifier_previous"], merged["ref_period"], merged["ref_period_previous"], merged["comparable"])]
     return merged
 
 

@@ -1,0 +1,62 @@
+"""How the book cites a figure: from the report (section and page, and the original source the report names)
+or from an official release used directly (publisher, title, date). One place, for charts and tables alike."""
+
+from __future__ import annotations
+
+from . import fmt
+
+REPORT = "United Nations Mexico, Results Report"
+
+
+def _sources_by_id(sources) -> dict[str, dict]:
+    if sources is None or len(sources) == 0 or "id" not in sources:
+        return {}
+    return {str(r["id"]): r for r in sources.to_dict("records")}
+
+
+def _official(row: dict | None) -> bool:
+    return bool(row) and str(row.get("kind", "")) == "official"
+
+
+def release_text(source: dict) -> str:
+    """'INEGI, Encuesta Nacional de Ocupación y Empleo, cuarto trimestre de 2023 (2024-02-26)'."""
+    date = "" if fmt.is_missing(source.get("date")) else f" ({source['date']})"
+    return f"{source['organisation']}, {source['citation']}{date}"
+
+
+def cite_rows(frame, sources=None, edition: int | None = None) -> str:
+    """'Source: …' for the rows behind a chart or table: report rows by section and page, with the original
+    sources the report names; rows from official releases by their release."""
+    known = _sources_by_id(sources)
+    ids = frame["source"].astype(str) if "source" in frame else None
+    official_ids = {i for i in (set(ids) if ids is not None else set()) if _official(known.get(i))}
+    report_rows = frame[~ids.isin(official_ids)] if ids is not None else frame
+    parts = []
+    if len(report_rows):
+        places = sorted({(str(r.section), int(r.page)) for r in report_rows.itertuples(index=False)
+                         if not fmt.is_missing(r.page)}, key=lambda sp: sp[1])
+        where = f" ({'; '.join(f'{s}, p. {p}' for s, p in places)})" if places else ""
+        report = f"{REPORT} {edition}" if edition else REPORT
+        origin = ""
+        if known and "source" in report_rows:
+            orgs = [known[i]["organisation"] for i in sorted(set(report_rows["source"].astype(str))) if i in known]
+            named = [o for o in dict.fromkeys(orgs) if o != "UN Mexico"]
+            origin = f" Original source: {', '.join(named)}." if named else " The report cites no original source."
+        parts.append(f"Source: {report}{where}.{origin}")
+    releases = [release_text(known[i]) for i in sorted(official_ids)]
+    if releases:
+        parts.append(f"{'Source' if len(releases) == 1 else 'Sources'}: {'; '.join(releases)}.")
+    return " ".join(parts)
+
+
+def cite_row(row, sources=None) -> str:
+    """A table cell's citation: the release, or the report's section and page and the source it names."""
+    known = _sources_by_id(sources)
+    source = known.get(str(getattr(row, "source", "")))
+    if _official(source):
+        return release_text(source)
+    where = f"{row.section}, p. {row.page}" if not fmt.is_missing(getattr(row, "page", None)) else ""
+    text = f"Results Report, {where}" if where else "Results Report"
+    if source and str(source.get("kind")) in ("endnote", "named") and source.get("organisation") != "UN Mexico":
+        text += f"; original source: {source['organisation']}"
+    return text

@@ -1,0 +1,69 @@
+"""The real 2023 edition: a partial edition from official releases (data/2023). It shows each figure with its
+release, compares like with like against 2022, says what the UN's own 2023 report would add, and reads clean."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import COPY_IGNORE, REPO, run_cli
+from helpers import fmt
+from helpers.data import load
+from helpers.scan import scan
+from test_editions import leaked_2022_figures, page_text
+
+YEAR = 2023
+
+
+@pytest.fixture(scope="module")
+def book_2023(tmp_path_factory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("y2023") / "p"
+    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
+    done = run_cli(root, "build", "--no-progress", "--year", str(YEAR), timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ledger = run_cli(root, "gaps", "--year", str(YEAR))
+    assert ledger.returncode == 0, ledger.stderr
+    return root / "_build" / str(YEAR) / "html", ledger.stdout
+
+
+def test_every_2023_figure_is_shown_with_its_release(book_2023):
+    html, _ = book_2023
+    sources = load("sources", YEAR, REPO).set_index("id")
+    glance, chapter = page_text(html / "book/at_a_glance.html"), page_text(html / "book/chapter_1.html")
+    for row in load("indicators", YEAR, REPO).itertuples():
+        text = glance if row.section == "Mexico at a glance" else chapter
+        assert fmt.with_unit(row.value, row.unit, row.qualifier) in text, row.indicator
+        release = sources.loc[row.source]
+        assert release["kind"] == "official" and release["date"] and release["url"].startswith("http")
+        assert str(release["citation"]) in text, row.source
+    un = page_text(html / "book/un_system.html")
+    assert "261 initiatives" in un and "25 agencies, funds and programmes" in un
+
+
+def test_2023_compares_like_with_like(book_2023):
+    html, _ = book_2023
+    glance, chapter = page_text(html / "book/at_a_glance.html"), page_text(html / "book/chapter_1.html")
+    assert "Previous edition (2022)" in glance
+    assert "+0.2 pp" in glance  # GDP growth, a year against a year
+    # unemployment and informality: a fourth quarter against a third: both shown, no change computed
+    assert "2.7% (the fourth quarter of 2023)" in glance and "3.4% (the third quarter of 2022)" in glance
+    assert "not compared: the periods differ" in glance
+    assert "not compared: a period is not stated" in glance  # 2022's poverty figures carry no period
+    assert "6 places lower" in chapter  # SDG Index: 74th in 2022, 80th in 2023
+    assert "Extreme poverty rose from 7% in 2018 to 7.1% in 2022" in chapter
+
+
+def test_2023_says_what_is_missing_and_reads_clean(book_2023):
+    html, ledger = book_2023
+    assert not any(scan(html, YEAR, ledger).values())
+    assert "book/un_system: dataset headlines: data/2023/headlines.csv has no rows" in ledger
+    assert "book/work_area_1: dataset initiatives: data/2023/initiatives.csv has no rows" in ledger
+    both = set(load("indicators", YEAR, REPO)["indicator"]) | set(load("un_system", YEAR, REPO)["metric"])
+    allowed = {fmt.with_unit(r.value, r.unit, r.qualifier) for r in load("indicators", 2022, REPO).itertuples()
+               if r.indicator in both}
+    assert not leaked_2022_figures(html, allowed)
+    # the framework of the cycle is the same for 2023: four work areas and ten outcomes, no gap there
+    assert [p.name for p in sorted((html / "book").glob("work_area_*.html"))] == [f"work_area_{n}.html" for n in range(1, 5)]
+    assert "book/framework: " not in "\n".join(l for l in ledger.splitlines() if "work_area_count" in l)
