@@ -3,7 +3,7 @@
 Each figure is the median of --runs runs (3 by default). Prints the figures and ratios against the
 targets and writes them to benchmarks/results.json (or --output).
 
-    make bench                       # the real book, latest edition
+    make bench                       # the real book, its fullest edition
     python benchmarks/bench.py --project tests/fixtures/minibook --year 2030 --runs 1 --output /tmp/r.json
 """
 
@@ -29,7 +29,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from helpers.project import Project  # noqa: E402
-from helpers.publish import STRICT_FLAGS, staged_config  # noqa: E402
+from helpers.pages import edition_pages  # noqa: E402
+from helpers.publish import STRICT_FLAGS, staged_config, staged_toc  # noqa: E402
 
 IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", "node_modules", "test-output",
                                 ".pytest_cache", "*.egg-info", "_jb")
@@ -99,10 +100,23 @@ def jupyterbook_source(project: Path, year: int) -> Path:
     config["execute"]["execute_notebooks"] = "force"
     config["execute"]["timeout"] = 600
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    shutil.copy(project / "_toc.yml", source / "_toc.yml")
-    shutil.copytree(project / "book", source / "book")
+    pages = edition_pages(Project(project), year)
+    (source / "_toc.yml").write_text(staged_toc(Project(project), pages))
+    shutil.copytree(project / "book", source / "book", ignore=shutil.ignore_patterns("*.ipynb"))
+    for page in pages:  # each page with its parameters, as papermill would inject them
+        nb = json.loads((project / page.notebook).read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                cell["source"] = "\n".join(f"{k} = {v!r}" for k, v in {"year": year, **page.parameters}.items())
+        (source / page.rel).write_text(json.dumps(nb), encoding="utf-8")
     shutil.copytree(project / "data" / str(year), source / "_extra" / "data" / str(year))
     return source
+
+
+def fullest_edition(project: Path) -> int:
+    """The edition with the most data: the real book at its largest."""
+    return max(Project(project).editions(),
+               key=lambda y: sum(p.stat().st_size for p in (project / "data" / str(y)).glob("*.csv")))
 
 
 def edit_notebook(path: Path, run: int) -> None:
@@ -145,9 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="resultsbook-bench-") as tmp:
         project = Path(tmp) / "project"
         shutil.copytree(args.project.resolve(), project, ignore=IGNORE)
-        year = args.year or Project(project).latest_edition()
-        notebooks = Project(project).toc_notebooks()
-        notebook = project / (args.notebook or notebooks[-1].as_posix())
+        year = args.year or fullest_edition(project)
+        pages = edition_pages(Project(project), year)
+        notebooks = [p.rel for p in pages]
+        notebook = project / (args.notebook or pages[-1].notebook.as_posix())
         dataset = project / "data" / str(year) / (args.dataset or max(
             (p.name for p in (project / "data" / str(year)).glob("*.csv")),
             key=lambda n: (project / "data" / str(year) / n).stat().st_size))

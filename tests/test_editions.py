@@ -25,9 +25,13 @@ FIGURE_DATASETS = ["indicators", "un_system", "capacities", "initiative_figures"
 
 @pytest.fixture(scope="module")
 def partial(tmp_path_factory) -> Path:
-    """A project copy whose 2031 edition holds only the fixture's made-up data."""
+    """A project copy with the 2022 edition and a 2031 edition holding only the fixture's made-up data (other
+    editions are left out, so that 2022 is the previous edition the comparisons use)."""
     root = tmp_path_factory.mktemp("editions") / "project"
     shutil.copytree(REPO, root, ignore=COPY_IGNORE)
+    for year in Project(root).editions():
+        if year != 2022:
+            shutil.rmtree(root / "data" / str(year))
     shutil.copytree(FIXTURE, root / "data" / "2031", ignore=shutil.ignore_patterns("README.md"))
     return root
 

@@ -1,9 +1,11 @@
-"""What an edition is missing, computed from the data alone.
+"""What an edition is missing: the gap ledger.
 
-Three kinds of gap: a dataset that other editions have but this one lacks (or lacks its CSV), a
-dataset with no rows, and a row whose figure (the dataset's value column) is empty. Values the
+From the data alone: a dataset that other editions have but this one lacks (or lacks its CSV), a dataset
+with no rows, and a row whose figure (the dataset's value column) is empty. From the executed pages
+(``helpers.pruning``): every sentence, table, chart or list a page leaves out for want of data. Values the
 report itself never stated are documented in the data_gaps dataset and are not counted here.
-The home page lists these gaps; ``resultsbook build --strict`` refuses to build while any remain.
+``resultsbook gaps`` prints the ledger, the book's "What is missing" page shows it, and
+``resultsbook build --strict`` refuses to build while it is not empty.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import Edition
-from .errors import InputError
 from .project import Project
 
 

@@ -181,7 +181,8 @@ def lift_headings(nb: dict) -> dict:
             text = f"{'#' * int(record['level'])} {escape_markdown(record['text'])}"
             cells.append({"cell_type": "markdown", "id": f"{cell.get('id', 'cell')}-h{n}", "metadata": {},
                           "source": text})
-            part = copy.deepcopy(dict(cell, outputs=[], source="", id=f"{cell.get('id', 'cell')}-c{n}"))
+            # the source is hidden (remove-input) but must not be empty: MyST-NB skips empty code cells
+            part = copy.deepcopy(dict(cell, outputs=[], source="# continued", id=f"{cell.get('id', 'cell')}-c{n}"))
         cells.append(part)
     return dict(nb, cells=cells)
 
