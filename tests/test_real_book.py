@@ -78,8 +78,8 @@ SECTION_PAGES = {
     "2.4": "book/working_together.html",
     "2.6": "book/finance.html",
 }
-FIGURE_DATASETS = ["indicators", "un_system", "capacities", "initiative_figures", "partnerships", "working_together",
-                   "finance"]
+FIGURE_DATASETS = ["indicators", "un_system", "framework_facts", "capacities", "initiative_figures", "partnerships",
+                   "working_together", "finance"]
 
 
 def page_text(built: Path, page: str) -> str:
