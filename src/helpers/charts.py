@@ -99,15 +99,16 @@ def bar(frame, category: str, value: str, *, title: str, unit: str, source: str,
     return Chart(fig, title, unit, alt or describe_bars(frame, category, value, title, unit), source, dataset, year)
 
 
-def download_href(dataset: str, year: int, page_dir: Path | None = None) -> str:
-    """Link from the page being executed to the CSV the build publishes at <book>/data/<year>/<dataset>.csv."""
+def download_href(dataset: str, year: int, page_dir: Path | None = None, folder: str | None = None) -> str:
+    """Link from the page being executed to the CSV the build publishes at <book>/data/<year>/<dataset>.csv
+    (or at <book>/data/<folder>/<dataset>.csv for a framework cycle's dataset)."""
     root = find_root()
     here = (page_dir or Path.cwd()).resolve()
     try:
         depth = len(here.relative_to(root).parts)
     except ValueError:
         depth = 0
-    return "../" * depth + f"data/{year}/{dataset}.csv"
+    return "../" * depth + f"data/{folder or year}/{dataset}.csv"
 
 
 def to_html(chart: Chart) -> str:

@@ -187,6 +187,14 @@ class Edition:
             return []
         return sorted(p.stem for p in self.folder.glob("*.yml") if p.name != "framework.yml")
 
+    def holders(self) -> list[tuple["Edition", str]]:
+        """Every dataset the edition uses, with the folder that holds it: its own, then the framework cycle's
+        that it does not override."""
+        found = [(self, name) for name in self.names()]
+        if self.framework is not None:
+            found += [(self.framework, name) for name in self.framework.names() if self._owner(name) is not self]
+        return found
+
     def meta(self, name: str) -> DatasetMeta:
         if self._owner(name) is not self:
             return self.framework.meta(name)

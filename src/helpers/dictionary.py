@@ -13,17 +13,20 @@ from .units import UNITS
 
 
 def catalogue(year: int) -> pd.DataFrame:
-    """One row per dataset: linked name, title, row count, description."""
+    """One row per dataset the edition uses (its own and its framework cycle's): linked name, title, rows."""
     edition = Edition(year)
     rows = []
-    for name in edition.names():
-        meta = edition.meta(name)
-        record_dependency(edition.folder / f"{name}.yml")
-        csv_path = edition.folder / f"{name}.csv"
+    for holder, name in edition.holders():
+        meta = holder.meta(name)
+        record_dependency(holder.folder / f"{name}.yml")
+        csv_path = holder.folder / f"{name}.csv"
         count = max(0, sum(1 for _ in csv_path.open(encoding="utf-8", errors="replace")) - 1) if csv_path.is_file() else 0
         if csv_path.is_file():
             record_dependency(csv_path)
-        link = f'<a href="{html.escape(download_href(name, year))}" download><code>{name}.csv</code></a>'
+        folder = None if holder is edition else holder.folder.relative_to(edition.project.data_dir).as_posix()
+        shown = name if folder is None else f"{folder}/{name}"
+        link = f'<a href="{html.escape(download_href(name, year, folder=folder))}" download>' \
+               f"<code>{html.escape(shown)}.csv</code></a>"
         rows.append({"name": name, "link": link, "title": meta.title, "rows": count, "description": meta.description})
     return pd.DataFrame(rows)
 
@@ -44,10 +47,9 @@ def rules(spec: ColumnSpec) -> str:
 
 def columns_html(year: int) -> str:
     """A captioned table of columns for every dataset (HTML: cheap for Sphinx to carry, unlike Markdown)."""
-    edition = Edition(year)
     blocks = []
-    for name in edition.names():
-        meta = edition.meta(name)
+    for holder, name in Edition(year).holders():
+        meta = holder.meta(name)
         key = ", ".join(meta.primary_key) or "none"
         rows = "".join(f"<tr><td><code>{html.escape(spec.name)}</code></td><td>{html.escape(spec.description)}</td>"
                        f"<td>{html.escape(rules(spec))}</td></tr>" for spec in meta.columns.values())

@@ -92,6 +92,9 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
             "*.ipynb", ".ipynb_checkpoints", "__pycache__", "_build"))
     shutil.copytree(project.year_dir(year), dest / EXTRA_DIR / "data" / str(year),
                     ignore=shutil.ignore_patterns(".*"))
+    cycle = project.framework_dir(year)
+    if cycle is not None:  # the framework's datasets are published with every edition of its cycle
+        shutil.copytree(cycle, dest / EXTRA_DIR / cycle.relative_to(project.root), ignore=shutil.ignore_patterns(".*"))
     notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed)
     for rel, nb in notebooks.items():
         target = dest / rel

@@ -32,18 +32,16 @@ def validate_edition(project: Project, year: int, use_cache: bool = False) -> in
     problems: list[str] = []
     names = edition.names()
     # the edition's datasets, and those of the framework cycle it uses (unless the edition overrides them)
-    folders = [edition] + ([edition.framework] if edition.framework is not None else [])
-    for holder in folders:
+    holders = [edition] + ([edition.framework] if edition.framework is not None else [])
+    for holder in holders:
         orphans = sorted(p.name for p in holder.folder.glob("*.csv") if p.stem not in holder.names())
         problems += [f"{holder.display(holder.folder / o)}: no metadata file beside it; expected "
                      f"{o[:-4]}.yml with title, description and columns" for o in orphans]
-        for name in holder.names():
-            if holder is not edition and edition._owner(name) is edition:
-                continue
-            try:
-                holder.load(name)
-            except InputError as exc:
-                problems += exc.problems or [str(exc)]
+    for holder, name in edition.holders():
+        try:
+            holder.load(name)
+        except InputError as exc:
+            problems += exc.problems or [str(exc)]
     if problems:
         raise InputError(f"data/{year} is not valid: {len(problems)} problem(s)", problems)
     if use_cache:
