@@ -131,7 +131,39 @@ def test_empty_file(data_copy):
 def test_malformed_csv(data_copy):
     path = data_copy / rel("principles")
     path.write_text(path.read_text() + '6,"Unclosed quote,2.1 Synopsis,20,,report\n7,x,y\n')
-    assert any("principles.csv: malformed CSV" in p for p in problems(data_copy))
+    assert any("principles.csv, line 7: a quote opened on this line is not closed on it" in p
+               for p in problems(data_copy))
+
+
+def test_nan_inf_and_unit_ranges_name_the_value_column_once(data_copy):
+    for row, value in ((2, "151.2"), (3, "inf"), (4, "NaN")):
+        set_cell(data_copy / rel("indicators"), row, "value", value)
+    set_cell(data_copy / rel("indicators"), 5, "value", "12abc")
+    found = problems(data_copy)
+    assert found == [
+        f"data/{YEAR}/indicators.csv, row 2 (line 3), column 'value': value 151.2: expected a percentage between "
+        "0 and 100 (unit 'percent')",
+        f"data/{YEAR}/indicators.csv, row 3 (line 4), column 'value': value 'inf': expected a finite number "
+        "(leave the cell empty when the figure is not stated)",
+        f"data/{YEAR}/indicators.csv, row 4 (line 5), column 'value': value 'NaN': expected a finite number "
+        "(leave the cell empty when the figure is not stated)",
+        f"data/{YEAR}/indicators.csv, row 5 (line 6), column 'value': value '12abc': expected a value of type Float64",
+    ]
+
+
+@pytest.mark.parametrize("edit,expected", [
+    (lambda s: s.split("columns:")[0] + "columns: 5\n", "'columns' must map each column name"),
+    (lambda s: s.replace("references: agencies.code", "references: agencies"), "key 'references': expected 'dataset.column'"),
+    (lambda s: s.replace("  code:\n", "  code:\n    pattern: '[unclosed'\n", 1) if "  code:\n" in s
+     else s.replace("columns:\n", "columns:\n  x:\n    pattern: '[unclosed'\n", 1), "key 'pattern': expected a valid regular expression"),
+    (lambda s: s.replace("title: ", "title: [unclosed\n#", 1), "not valid YAML"),
+])
+def test_structurally_wrong_metadata_is_reported_by_file_and_key(data_copy, edit, expected):
+    path = data_copy / f"data/{YEAR}/initiatives.yml"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    done = run_cli(data_copy, "validate", "--year", str(YEAR))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"data/{YEAR}/initiatives.yml" in done.stderr and expected in done.stderr, done.stderr
 
 
 def test_non_utf8_bytes(data_copy):

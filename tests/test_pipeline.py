@@ -142,7 +142,7 @@ def test_missing_year_is_refused_before_anything_runs(minibook):
 
 def test_non_integer_year_is_refused(minibook):
     done = run_cli(minibook, "build", "--year", "twenty")
-    assert done.returncode == 2 and "twenty" in done.stderr and "whole number" in done.stderr
+    assert done.returncode == 2 and "twenty" in done.stderr and "is not a year" in done.stderr
 
 
 def test_default_year_is_the_latest_edition(minibook):

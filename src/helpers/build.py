@@ -22,6 +22,7 @@ from .publish import SphinxRun, assemble_source, book_key, can_initialise_early,
 
 
 ENGINES = ("inprocess", "kernel")
+SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,20 @@ class BuildConfig:
 def resolve_year(project: Project, year: str | int | None) -> int:
     if year is None:
         return project.latest_edition()
-    text = str(year).strip()
     existing = ", ".join(map(str, project.editions())) or "none"
-    if not text.isdigit():
-        raise InputError(f"year '{year}' is not a whole number such as 2022 (editions with data: {existing})")
-    value = int(text)
+    value = parse_year(year, f"editions with data: {existing}")
     if not project.year_dir(value).is_dir():
         raise InputError(f"no data for year {value}: {project.year_dir(value)} does not exist "
                          f"(editions with data: {existing}; 'resultsbook new-year {value}' starts one)")
     return value
+
+
+def parse_year(text, hint: str = "") -> int:
+    """A year as the user typed it: four ASCII digits ('²' or '２０２２' are digits to Python, not years)."""
+    value = str(text).strip()
+    if not re.fullmatch(r"[0-9]{4}", value):
+        raise InputError(f"year '{text}' is not a year such as 2022" + (f" ({hint})" if hint else ""))
+    return int(value)
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -148,10 +154,13 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
     os.environ[VALIDATED_ENV] = tree_digest(project.year_dir(year))  # kernels skip re-validating these bytes
     with year_lock(config):
         recover_interrupted_publish(config.html_dir)
+        for leftover in (project.build_dir / ".staging").glob(f"{year}-*"):  # killed builds of this edition
+            shutil.rmtree(leftover, ignore_errors=True)
         staging = project.build_dir / ".staging" / f"{year}-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
         # Sphinx starts now, importing while the notebooks run; it builds only when told to.
         work = project.build_dir / ".sphinx" / str(year)
+        if (work / SPHINX_RUNNING).exists():  # a build was killed while Sphinx wrote: its folder is suspect
+            shutil.rmtree(work, ignore_errors=True)
         from .pages import edition_pages
         from .publish import staged_toc
 
@@ -225,12 +234,14 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     if config.force or toc_changed:  # a page that left the book must leave its HTML and search entries too
         shutil.rmtree(work, ignore_errors=True)
     sync_tree(source, work / "src")
+    (work / SPHINX_RUNNING).touch()
     try:
         with phase("sphinx"):
             built = sphinx.go()
     except BaseException:  # a failed or interrupted Sphinx run leaves no half-updated work folder behind
         shutil.rmtree(work, ignore_errors=True)
         raise
+    (work / SPHINX_RUNNING).unlink()
     with phase("publish"):
         html = staging / "html"
         shutil.copytree(built, html, copy_function=shutil.copyfile)  # bytes only: times are not needed

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .fingerprint import notebook_source_digest, sha256_bytes, sha256_file, tree_digest
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,11 @@ class CacheRecord:
     static_key: str
     data_files: dict[str, str] = field(default_factory=dict)  # path relative to root -> sha256
     seconds: float = 0.0
+    executed_sha256: str = ""  # of the executed notebook: a truncated or corrupt copy is never reused
 
     def to_json(self) -> str:
-        return json.dumps({"static_key": self.static_key, "data_files": self.data_files,
-                           "seconds": self.seconds}, indent=1, sort_keys=True)
+        return json.dumps({"static_key": self.static_key, "data_files": self.data_files, "seconds": self.seconds,
+                           "executed_sha256": self.executed_sha256}, indent=1, sort_keys=True)
 
 
 def project_digests(root: Path, helpers_dir: Path) -> tuple[str, str]:
@@ -83,10 +84,11 @@ class ExecutionCache:
             return None
         try:
             raw = json.loads(record_file.read_text(encoding="utf-8"))
-            record = CacheRecord(raw["static_key"], dict(raw["data_files"]), float(raw["seconds"]))
-        except (ValueError, KeyError, TypeError):
+            record = CacheRecord(raw["static_key"], dict(raw["data_files"]), float(raw["seconds"]),
+                                 str(raw["executed_sha256"]))
+        except (ValueError, KeyError, TypeError, OSError):
             return None
-        if record.static_key != static_key:
+        if record.static_key != static_key or sha256_file(executed) != record.executed_sha256:
             return None
         for rel, digest in record.data_files.items():
             path = self.root / rel
@@ -94,10 +96,18 @@ class ExecutionCache:
                 return None
         return record
 
+    def clean_leftovers(self) -> None:
+        """Temporary files of executions that were killed (the caller holds the edition's lock)."""
+        if self.folder.is_dir():
+            for pattern in (".run-*", ".src-*", "*.json.tmp"):
+                for path in self.folder.glob(pattern):
+                    path.unlink(missing_ok=True)
+
     def store(self, notebook_rel: Path, executed_tmp: Path, record: CacheRecord) -> None:
         """Move a finished execution into the cache; the record is written last so a crash leaves no valid entry."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self.record_path(notebook_rel).unlink(missing_ok=True)
+        record.executed_sha256 = sha256_file(executed_tmp)
         os.replace(executed_tmp, self.executed_path(notebook_rel))
         tmp = self.record_path(notebook_rel).with_suffix(".json.tmp")
         tmp.write_text(record.to_json(), encoding="utf-8")

@@ -29,6 +29,7 @@ THEME = {  # a white-grid look, set directly so that bar and line charts need no
     "font.size": 12, "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11,
     "axes.titlesize": 13, "axes.titleweight": "bold", "axes.titlelocation": "left",
     "xtick.bottom": False, "ytick.left": False, "figure.dpi": 100, "savefig.dpi": 200,
+    "text.parse_math": False,  # labels from data are text: "$5 to $10" is not mathtext
 }
 
 

@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             from .newyear import new_year
             from .project import Project
 
-            if not str(args.year).isdigit():
-                raise InputError(f"year '{args.year}' is not a whole number such as 2023")
-            target = new_year(Project(root), int(args.year), int(args.source) if args.source else None)
+            from .build import parse_year
+
+            target = new_year(Project(root), parse_year(args.year), parse_year(args.source) if args.source else None)
             print(f"Created {target} (fill it using {target / 'CHECKLIST.md'})")
         elif args.command == "gaps":
             from .build import BuildConfig, edition_ledger
@@ -78,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # the environment, not the input: a read-only folder, a full disk
+        where = exc.filename or "the project"
+        print(f"error: {where}: {exc.strerror or exc}; the previous book is unchanged", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: the previous book is unchanged", file=sys.stderr)
         return 130

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,12 @@ def read_csv_text(path: Path, meta: DatasetMeta, display: str):
     """Read a CSV as text columns; raise InputError naming file and line for unreadable input."""
     import pandas as pd
 
+    from .project import not_regular
+
+    kind = not_regular(path)
+    if kind:
+        raise InputError(f"{display}: is {kind}; expected a regular file (only regular files inside the project "
+                         "are read)")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -70,12 +77,33 @@ def read_csv_text(path: Path, meta: DatasetMeta, display: str):
     if not text.strip():
         raise InputError(f"{display}: the file is empty; expected a header row with columns "
                          f"{', '.join(meta.columns)}")
+    spread = _quote_spread(text)
+    if spread is not None:
+        raise InputError(f"{display}, line {spread}: a quote opened on this line is not closed on it, so the lines "
+                         "after it would be read as part of one cell; expected every quoted field to end on its "
+                         "line (a stray or unbalanced quote?)")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.ParserError as exc:
         raise InputError(f"{display}: malformed CSV ({exc}); expected {len(meta.columns)} comma-separated "
                          "fields per line, quoting fields that contain commas") from None
     return frame
+
+
+def _quote_spread(text: str) -> int | None:
+    """The line where a record starts that runs over more than one line (a quote left open), or None."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text))
+    start = 1
+    try:
+        for _ in reader:
+            if reader.line_num > start:
+                return start
+            start = reader.line_num + 1
+    except csv.Error:
+        return start
+    return None
 
 
 def problems_from_pandera(exc, display: str) -> list[Problem]:
@@ -121,17 +149,40 @@ def _prepare(frame, meta: DatasetMeta):
     return frame
 
 
+NON_FINITE = re.compile(r"^\s*[+-]?(nan|inf|infinity)\s*$", re.I)
+
+
+def text_problems(frame, meta: DatasetMeta, display: str) -> list[Problem]:
+    """'nan' or 'inf' as a figure is refused before typing: a figure not stated is an empty cell."""
+    problems = []
+    for name, spec in meta.columns.items():
+        if name in frame and spec.type in ("number", "integer"):
+            problems += [Problem(display, index + 1, name, value,
+                                 "a finite number (leave the cell empty when the figure is not stated)")
+                         for index, value in frame[name].items() if isinstance(value, str) and NON_FINITE.match(value)]
+    return problems
+
+
 def validate_frame(frame, meta: DatasetMeta, display: str, lookups: dict[str, set] | None = None):
-    """Validated, typed copy of ``frame``, or InputError listing every problem."""
+    """Validated, typed copy of ``frame``, or InputError listing every problem once, by row and column."""
     import pandera.errors as pe
 
+    from .schema import unit_problems
+
     frame = _prepare(frame, meta)
-    schema = build_schema(meta, lookups)
+    problems = text_problems(frame, meta, display)
+    refused = {(p.row, p.column) for p in problems}
+    typed = None
     try:
-        return schema.validate(frame, lazy=True)
+        typed = build_schema(meta, lookups).validate(frame, lazy=True)
     except pe.SchemaErrors as exc:
-        problems = problems_from_pandera(exc, display)
-        raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems]) from None
+        problems += [p for p in problems_from_pandera(exc, display) if (p.row, p.column) not in refused]
+    problems += [Problem(display, row, column, value, rule) for row, column, value, rule in unit_problems(frame, meta)
+                 if (row, column) not in refused]
+    if problems:
+        problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems])
+    return typed
 
 
 def apply_types(frame, meta: DatasetMeta):

@@ -27,7 +27,9 @@ def catalogue(year: int) -> pd.DataFrame:
         shown = name if folder is None else f"{folder}/{name}"
         link = f'<a href="{html.escape(download_href(name, year, folder=folder))}" download>' \
                f"<code>{html.escape(shown)}.csv</code></a>"
-        rows.append({"name": name, "link": link, "title": meta.title, "rows": count, "description": meta.description})
+        # the table is rendered without escaping (for the link): every text from the metadata is escaped here
+        rows.append({"name": name, "link": link, "title": html.escape(str(meta.title)), "rows": count,
+                     "description": html.escape(str(meta.description))})
     return pd.DataFrame(rows)
 
 
@@ -55,7 +57,8 @@ def columns_html(year: int) -> str:
                        f"<td>{html.escape(rules(spec))}</td></tr>" for spec in meta.columns.values())
         note = ""
         if meta.unit_column:
-            note = (f"<p>The <code>{meta.unit_column}</code> column gives the unit of <code>{meta.value_column}</code>; "
+            note = (f"<p>The <code>{html.escape(meta.unit_column)}</code> column gives the unit of "
+                    f"<code>{html.escape(meta.value_column)}</code>; "
                     "percentages must lie between 0 and 100 and counts must be whole numbers of 0 or more.</p>")
         blocks.append(f'<table class="rb-table"><caption>{html.escape(meta.title)} ({name}; one row per '
                       f"{html.escape(key)})</caption><thead><tr><th>Column</th><th>Meaning</th><th>Rules</th></tr>"

@@ -209,6 +209,7 @@ def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
                   progress: bool = True, engine: str = "inprocess") -> list[Outcome]:
     """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order."""
     cache = ExecutionCache(root, year)
+    cache.clean_leftovers()
     outcomes: dict[str, Outcome] = {}
     pending: list[Job] = []
     for page in pages:

@@ -15,9 +15,36 @@ ROOT_ENV = "RESULTSBOOK_ROOT"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
 
 
+def not_regular(path: Path) -> str | None:
+    """What a path is when it is not a regular file a build may read ('a symbolic link', 'a named pipe', …)."""
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+
+
+def read_text(path: Path) -> str:
+    """A data or configuration file's text; only a regular file is read (never a link, pipe or device)."""
+    kind = not_regular(Path(path))
+    if kind:
+        raise InputError(f"{path}: is {kind}; only regular files inside the project are read")
+    return Path(path).read_text(encoding="utf-8")
+
+
 def read_yaml(path: Path):
     """Parse a YAML file safely (the project's one YAML reader)."""
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    try:
+        return yaml.load(read_text(path), Loader=_YAML_LOADER)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
 _YEAR_DIR = re.compile(r"^\d{4}$")
 
 

@@ -54,6 +54,13 @@ def pruned_pages(project: Project, year: int, pages: list, outcomes: list, execu
     return notebooks, ledger(project, year, found), titles
 
 
+def _regular_only(folder: str, names: list[str]) -> list[str]:
+    """copytree's ignore: hidden files, links, pipes and devices are never published."""
+    from .project import not_regular
+
+    return [n for n in names if n.startswith(".") or not_regular(Path(folder) / n)]
+
+
 def staged_toc(project: Project, pages: list) -> str:
     """The table of contents Sphinx sees: each template entry expanded into its pages (``helpers.pages``)."""
     from .pages import expand_toc
@@ -88,13 +95,12 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
     (dest / "_toc.yml").write_text(staged_toc(project, pages), encoding="utf-8")
     book = project.root / "book"
     if book.is_dir():  # pages, images and other static files
-        shutil.copytree(book, dest / "book", ignore=shutil.ignore_patterns(
-            "*.ipynb", ".ipynb_checkpoints", "__pycache__", "_build"))
-    shutil.copytree(project.year_dir(year), dest / EXTRA_DIR / "data" / str(year),
-                    ignore=shutil.ignore_patterns(".*"))
+        skip = shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", "__pycache__", "_build")
+        shutil.copytree(book, dest / "book", ignore=lambda d, n: set(skip(d, n)) | set(_regular_only(d, n)))
+    shutil.copytree(project.year_dir(year), dest / EXTRA_DIR / "data" / str(year), ignore=_regular_only)
     cycle = project.framework_dir(year)
     if cycle is not None:  # the framework's datasets are published with every edition of its cycle
-        shutil.copytree(cycle, dest / EXTRA_DIR / cycle.relative_to(project.root), ignore=shutil.ignore_patterns(".*"))
+        shutil.copytree(cycle, dest / EXTRA_DIR / cycle.relative_to(project.root), ignore=_regular_only)
     notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed)
     for rel, nb in notebooks.items():
         target = dest / rel

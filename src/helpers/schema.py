@@ -73,8 +73,25 @@ class DatasetMeta:
         return [c for c in self.columns if c not in PROVENANCE]
 
 
+def _shown(path: Path) -> str:
+    """A path as the user knows it: relative to the project when it is inside it."""
+    from .project import find_root
+
+    try:
+        return Path(path).resolve().relative_to(find_root()).as_posix()
+    except (ValueError, InputError):
+        return str(path)
+
+
 def read_meta(path: Path) -> DatasetMeta:
     """Parse and check one metadata file; errors name the file and the key."""
+    try:
+        return _read_meta(path)
+    except InputError as exc:
+        raise InputError(str(exc).replace(str(path), _shown(path), 1), exc.problems) from None
+
+
+def _read_meta(path: Path) -> DatasetMeta:
     try:
         raw = read_yaml(path)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -85,17 +102,25 @@ def read_meta(path: Path) -> DatasetMeta:
     if missing:
         raise InputError(f"{path}: missing key(s) {', '.join(missing)}")
     columns: dict[str, ColumnSpec] = {}
-    declared = dict(raw["columns"] or {})
+    if not isinstance(raw["columns"], dict) or not raw["columns"]:
+        raise InputError(f"{path}: 'columns' must map each column name to its description, got {raw['columns']!r}")
+    declared = dict(raw["columns"])
     if raw.get("provenance", True):
         declared.update({k: v for k, v in PROVENANCE.items() if k not in declared})
     for name, spec in declared.items():
+        if spec is not None and not isinstance(spec, dict):
+            raise InputError(f"{path}: column '{name}' must be a mapping (type, description, …), got {spec!r}")
         spec = dict(spec or {})
         unknown = set(spec) - set(ColumnSpec.__dataclass_fields__)
         if unknown:
             raise InputError(f"{path}: column '{name}' has unknown key(s) {sorted(unknown)}")
         if spec.get("type", "string") not in TYPES:
             raise InputError(f"{path}: column '{name}' has type '{spec['type']}', expected one of {sorted(TYPES)}")
+        _check_spec(path, name, spec)
         columns[name] = ColumnSpec(name=name, **spec)
+    primary_key = raw.get("primary_key") or []
+    if not isinstance(primary_key, list) or not all(isinstance(k, str) for k in primary_key):
+        raise InputError(f"{path}: 'primary_key' must be a list of column names, got {primary_key!r}")
     meta = DatasetMeta(name=path.stem, title=raw["title"], description=raw["description"], columns=columns,
                        primary_key=list(raw.get("primary_key") or []), unit_column=raw.get("unit_column"),
                        value_column=raw.get("value_column"), source=raw.get("source", ""),
@@ -104,6 +129,34 @@ def read_meta(path: Path) -> DatasetMeta:
         if key not in columns:
             raise InputError(f"{path}: '{key}' is used as a key or unit column but is not a declared column")
     return meta
+
+
+def _check_spec(path: Path, name: str, spec: dict) -> None:
+    """A column's rules must be usable: say which key of which column is wrong, never a traceback."""
+    import re
+
+    def bad(key, expected):
+        raise InputError(f"{path}: column '{name}', key '{key}': expected {expected}, got {spec[key]!r}")
+
+    for key in ("min", "max"):
+        if spec.get(key) is not None and (isinstance(spec[key], bool) or not isinstance(spec[key], (int, float))):
+            bad(key, "a number")
+    if spec.get("allowed") is not None and not isinstance(spec["allowed"], list):
+        bad("allowed", "a list of values")
+    if spec.get("references") is not None and (not isinstance(spec["references"], str)
+                                               or not re.fullmatch(r"[A-Za-z0-9_]+\.[A-Za-z0-9_]+", spec["references"])):
+        bad("references", "'dataset.column', such as sources.id")
+    if spec.get("pattern") is not None:
+        try:
+            re.compile(str(spec["pattern"]))
+        except re.error as exc:
+            bad("pattern", f"a valid regular expression ({exc})")
+    for key in ("nullable", "unique"):
+        if key in spec and not isinstance(spec[key], bool):
+            bad(key, "true or false")
+    for key in ("description", "unit", "separator"):
+        if spec.get(key) is not None and not isinstance(spec[key], str):
+            bad(key, "a text")
 
 
 def build_schema(meta: DatasetMeta, lookups: dict[str, set] | None = None):
@@ -133,27 +186,31 @@ def build_schema(meta: DatasetMeta, lookups: dict[str, set] | None = None):
             checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, error="a non-blank text"))
         columns[spec.name] = pa.Column(TYPES[spec.type], checks=checks, nullable=spec.nullable,
                                        unique=spec.unique, coerce=True, required=True)
-    frame_checks = []
-    if meta.unit_column and meta.value_column:
-        frame_checks += _unit_checks(pa, meta.unit_column, meta.value_column)
-    return pa.DataFrameSchema(columns, checks=frame_checks, strict=True,
-                              unique=meta.primary_key or None, report_duplicates="all", name=meta.name)
+    return pa.DataFrameSchema(columns, strict=True, unique=meta.primary_key or None, report_duplicates="all",
+                              name=meta.name)
 
 
-def _unit_checks(pa, unit_col: str, value_col: str):
+def unit_problems(frame, meta: DatasetMeta) -> list[tuple[int, str, object, str]]:
+    """(row, column, value, expected) for every value its row's unit rules out: an unknown unit, a percentage
+    outside 0-100, a count that is not a whole number of 0 or more. Checked here, on numbers, so that each
+    problem names its row and the value column (pandera's frame checks could name neither)."""
+    import pandas as pd
+
+    if not (meta.unit_column and meta.value_column) or meta.unit_column not in frame or meta.value_column not in frame:
+        return []
     percent = {c for c, u in UNITS.items() if u.kind == "percent"}
     counts = {c for c, u in UNITS.items() if u.kind == "count"}
-
-    def percent_in_range(df):
-        v = df[value_col]
-        return ~df[unit_col].isin(percent) | v.isna() | ((v >= 0) & (v <= 100))
-
-    def counts_whole(df):
-        v = df[value_col]
-        return ~df[unit_col].isin(counts) | v.isna() | ((v >= 0) & (v % 1 == 0))
-
-    return [
-        pa.Check(lambda df: df[unit_col].isin(list(UNITS)), error=f"{unit_col}: a unit listed in helpers.units"),
-        pa.Check(percent_in_range, error=f"{value_col}: a percentage between 0 and 100"),
-        pa.Check(counts_whole, error=f"{value_col}: a count, a whole number of 0 or more"),
-    ]
+    values = pd.to_numeric(frame[meta.value_column], errors="coerce")
+    found = []
+    for index, (unit, value) in enumerate(zip(frame[meta.unit_column], values), start=1):
+        if unit is None or unit != unit:
+            continue
+        if unit not in UNITS:
+            found.append((index, meta.unit_column, unit, "a unit listed in the data dictionary (helpers.units)"))
+        elif value != value:
+            continue
+        elif unit in percent and not 0 <= value <= 100:
+            found.append((index, meta.value_column, value, f"a percentage between 0 and 100 (unit '{unit}')"))
+        elif unit in counts and not (value >= 0 and float(value).is_integer()):
+            found.append((index, meta.value_column, value, f"a count, a whole number of 0 or more (unit '{unit}')"))
+    return found

@@ -19,11 +19,24 @@ def validation_key(project: Project, year: int) -> str:
     return sha256_bytes(f"{tree_digest(project.year_dir(year))} {framework} {helpers_digest} {requirements_digest}".encode())
 
 
+def odd_files(project: Project, year: int) -> list[str]:
+    """Links, pipes and devices among the edition's data and its framework cycle's: refused, never read."""
+    from .project import not_regular
+
+    folders = [project.year_dir(year)] + [f for f in [project.framework_dir(year)] if f is not None]
+    return [f"{p.relative_to(project.root).as_posix()}: is {not_regular(p)}; only regular files inside the "
+            "project are read or published (replace it with the file itself)"
+            for folder in folders if folder.is_dir() for p in sorted(folder.iterdir()) if not_regular(p)]
+
+
 def validate_edition(project: Project, year: int, use_cache: bool = False) -> int:
     """Validate every dataset of ``year``; returns how many were checked, or raises InputError (exit 2).
 
     With ``use_cache`` (the build), a folder already validated with the same code is not checked again.
     """
+    odd = odd_files(project, year)
+    if odd:  # checked before any cache: a link or a pipe may leave the folder's digest unchanged
+        raise InputError(f"data/{year} is not valid: {len(odd)} problem(s)", odd)
     marker = project.build_dir / "cache" / str(year) / "validated.key"
     key = validation_key(project, year) if use_cache else ""
     if use_cache and marker.is_file() and marker.read_text().strip() == key:
@@ -42,6 +55,7 @@ def validate_edition(project: Project, year: int, use_cache: bool = False) -> in
             holder.load(name)
         except InputError as exc:
             problems += exc.problems or [str(exc)]
+    problems = list(dict.fromkeys(problems))  # a metadata file several datasets read is reported once
     if problems:
         raise InputError(f"data/{year} is not valid: {len(problems)} problem(s)", problems)
     if use_cache:
