@@ -8,7 +8,7 @@ JOBS   ?=
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: book test validate bench clean setup browser-deps
+.PHONY: book test validate bench clean setup system-deps browser-deps
 
 setup: $(STAMP)
 
@@ -20,21 +20,27 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-book: $(STAMP)
-	$(BIN)/resultsbook build $(if $(YEAR),--year $(YEAR)) $(if $(JOBS),--jobs $(JOBS))
+# The book comes with its PDF edition, printed by Debian's Chromium.
+book: $(STAMP) system-deps
+	$(BIN)/resultsbook build --pdf $(if $(YEAR),--year $(YEAR)) $(if $(JOBS),--jobs $(JOBS))
 
 validate: $(STAMP)
 	$(BIN)/resultsbook validate $(if $(YEAR),--year $(YEAR))
 
-# Browser tests use Debian's Chromium (never a downloaded browser) and axe-core from npm.
-browser-deps: node_modules/.installed
-	@if [ ! -x $(CHROMIUM) ]; then \
+# Debian's Chromium prints the PDF and runs the browser tests (never a downloaded browser); poppler-utils
+# (pdftotext) reads the PDF in the tests. Installed when run as root; otherwise the commands are named.
+SYSTEM_PACKAGES := chromium poppler-utils
+system-deps:
+	@if [ ! -x $(CHROMIUM) ] || ! command -v pdftotext >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
-	    echo "Chromium is not installed and this is not root: browser tests will be skipped (sudo apt-get install chromium)"; \
+	    echo "Chromium or pdftotext is missing and this is not root: sudo apt-get install $(SYSTEM_PACKAGES)"; \
 	  fi; \
 	fi
+
+# Browser tests also use axe-core from npm.
+browser-deps: system-deps node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent

@@ -34,7 +34,7 @@ from helpers.publish import STRICT_FLAGS, staged_config, staged_toc  # noqa: E40
 
 IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", "node_modules", "test-output",
                                 ".pytest_cache", "*.egg-info", "_jb")
-TARGETS = {"cold_vs_jupyterbook": 0.5, "noop_vs_cold": 0.05, "edit_one_vs_cold": 0.25}
+TARGETS = {"cold_vs_jupyterbook": 0.5, "noop_vs_cold": 0.05, "edit_one_vs_cold": 0.25, "pdf_vs_cold": 1.0}
 RSS_TARGET_MB = 1.5 * 1024
 
 
@@ -190,6 +190,15 @@ def main(argv: list[str] | None = None) -> int:
             data_times.append(timed(build_command(year), project, env)[0])
         results["edit_data_s"] = median(data_times)
 
+        # the time --pdf adds: the book unchanged, its HTML up to date, the PDF made from it (target: <= cold)
+        chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+        if chromium.is_file():
+            pdf_times = []
+            for _ in runs:
+                timed(build_command(year), project, env)  # the plain book, without the PDF
+                pdf_times.append(timed(build_command(year, "--pdf"), project, env)[0])
+            results["pdf_s"] = median(pdf_times)
+
         jb_times = []
         jb = Path(sys.executable).with_name("jupyter-book")
         for _ in runs:
@@ -205,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         "edit_one_vs_cold": round(results["edit_one_s"] / results["cold_s"], 3),
         "edit_data_vs_cold": round(results["edit_data_s"] / results["cold_s"], 3),
     }
+    if "pdf_s" in results:
+        ratios["pdf_vs_cold"] = round(results["pdf_s"] / results["cold_s"], 3)
     report = {**results, "ratios": ratios, "runs": args.runs, "year": year, "notebooks": len(notebooks),
               "cores": os.cpu_count(), "edited_notebook": notebook.relative_to(project).as_posix(),
               "edited_dataset": dataset.relative_to(project).as_posix()}
@@ -213,8 +224,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Benchmark of the {year} book: {len(notebooks)} notebooks, {os.cpu_count()} cores, "
           f"median of {args.runs} run(s)")
-    for key in ("cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s"):
-        print(f"  {key:<16}{results[key]:>9.2f} s")
+    for key in ("cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s", "pdf_s"):
+        shown = f"{results[key]:>9.2f} s" if key in results else "  not measured (no Chromium)"
+        print(f"  {key:<16}{shown}")
     print(f"  {'peak_rss_mb':<16}{results['peak_rss_mb']:>9.1f} MB   (target <= {RSS_TARGET_MB:.0f} MB: "
           f"{'met' if results['peak_rss_mb'] <= RSS_TARGET_MB else 'MISSED'})")
     for key, value in ratios.items():

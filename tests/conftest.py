@@ -46,6 +46,19 @@ def project_copy(tmp_path: Path) -> Path:
     return target
 
 
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))  # Debian's, never a downloaded browser
+
+
+def require(path: Path, what: str) -> None:
+    """A tool the test needs: in CI its absence fails the test; on a developer machine it skips it, saying so."""
+    if path.exists():
+        return
+    message = f"{what} not found at {path} (make test installs it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 FULL_EDITION = 2022  # the edition curated from a whole Results Report: every figure of it is checked on its page
 
 

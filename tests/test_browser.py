@@ -16,22 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import CHROMIUM, REPO, require
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-
-def require(path: Path, what: str) -> None:
-    if path.exists():
-        return
-    message = f"{what} not found at {path} (make test installs it)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")

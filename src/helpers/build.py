@@ -34,15 +34,17 @@ class BuildConfig:
     strict: bool = False
     progress: bool = True
     engine: str = "inprocess"
+    pdf: bool = False  # also the whole edition as one PDF (helpers.pdf)
 
     @classmethod
     def create(cls, root: Path, year: str | int | None = None, jobs: int | None = None, force: bool = False,
-               strict: bool = False, progress: bool = True, engine: str = "inprocess") -> "BuildConfig":
+               strict: bool = False, progress: bool = True, engine: str = "inprocess",
+               pdf: bool = False) -> "BuildConfig":
         """Check everything the user gave before anything runs (InputError, exit 2, otherwise)."""
         project = Project(root)
         if engine not in ENGINES:
             raise InputError(f"--engine must be one of {', '.join(ENGINES)}, got '{engine}'")
-        return cls(project, resolve_year(project, year), resolve_jobs(jobs), force, strict, progress, engine)
+        return cls(project, resolve_year(project, year), resolve_jobs(jobs), force, strict, progress, engine, pdf)
 
     @property
     def html_dir(self) -> Path:
@@ -174,6 +176,24 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path) -> Path:
+    """The whole edition as one PDF inside the staged HTML book, linked from its pages (see helpers.pdf)."""
+    from . import pdf
+    from .data import Edition
+
+    print_src = staging / "print-src"
+    pdf.print_source(source, print_src)
+    singlehtml = SphinxRun(print_src, staging / "print-out", config.project.root, builder="singlehtml").go()
+    sources = Edition(config.year, config.project.root).load("sources")
+    reports = sources[sources["kind"] == "report"]["citation"] if "kind" in sources else sources[:0]["id"]
+    report = str(reports.iloc[0]).split(";")[0] if len(reports) else "the official releases named beside each figure"
+    title = pdf.edition_title(config.project, config.year)
+    target = html / pdf.pdf_name(config.year)
+    pdf.print_pdf(pdf.print_document(singlehtml, title, config.year, report), target, title, config.year)
+    pdf.link_pages(html, config.year)
+    return target
+
+
 def execute_pages(config: BuildConfig, out) -> tuple[list, list[Outcome], dict[str, Path]]:
     """Execute every page of the edition that is out of date: (pages, outcomes, executed notebook per page).
 
@@ -220,7 +240,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
         raise InputError(f"--strict: the {year} edition has {len(gap_lines)} gap(s); the previous book is unchanged",
                          gap_lines)
     commit = git_commit(project.root)
-    key = book_key(source, commit, helpers_digest, requirements_digest)
+    key = book_key(source, commit, helpers_digest, requirements_digest) + (":pdf" if config.pdf else "")
     key_file = config.html_dir.parent / "book.key"
     index = config.html_dir / "index.html"
     if not config.force and index.is_file() and key_file.is_file() and key_file.read_text().strip() == key:
@@ -242,9 +262,12 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
         shutil.rmtree(work, ignore_errors=True)
         raise
     (work / SPHINX_RUNNING).unlink()
+    html = staging / "html"
+    shutil.copytree(built, html, copy_function=shutil.copyfile)  # bytes only: times are not needed
+    if config.pdf:
+        with phase("pdf"):
+            make_pdf(config, work / "src", staging, html)
     with phase("publish"):
-        html = staging / "html"
-        shutil.copytree(built, html, copy_function=shutil.copyfile)  # bytes only: times are not needed
         publish(html, config.html_dir)
         key_file.write_text(key + "\n")
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())

@@ -19,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="re-execute every notebook and rebuild the book")
     b.add_argument("--strict", action="store_true", help="treat every data gap as an error (exit 2)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--pdf", action="store_true", help="also the whole edition as one PDF, linked from every page")
     b.add_argument("--engine", default="inprocess", help="inprocess (default: a fresh pre-warmed process per "
                    "notebook) or kernel (a Jupyter kernel per notebook)")
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             from .build import BuildConfig, build
 
             config = BuildConfig.create(root, args.year, args.jobs, args.force, args.strict,
-                                        progress=not args.no_progress, engine=args.engine)
+                                        progress=not args.no_progress, engine=args.engine, pdf=args.pdf)
             index = build(config)
             print(f"Book: {index}")
         elif args.command == "new-year":

@@ -132,13 +132,14 @@ def fill_about_page(source: Path, manifest: BuildManifest) -> None:
 class SphinxRun:
     """A strict Jupyter Book build, started early (imports done while notebooks run), run on ``go()``."""
 
-    def __init__(self, source: Path, output: Path, project_root: Path | None = None, early_init: bool = False):
+    def __init__(self, source: Path, output: Path, project_root: Path | None = None, early_init: bool = False,
+                 builder: str = "html"):
         import tempfile
 
-        self.source, self.output, self.project_root = source, output, project_root
+        self.source, self.output, self.project_root, self.builder = source, output, project_root, builder
         self.log = tempfile.TemporaryFile(mode="w+")
         command = [sys.executable, "-m", "helpers.sphinx_runner", "build", str(source), "--path-output",
-                   str(output), "--builder", "html", *STRICT_FLAGS]
+                   str(output), "--builder", builder, *STRICT_FLAGS]
         env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1",
                    **{EARLY_ENV: "init" if early_init else "imports"})
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
@@ -161,7 +162,7 @@ class SphinxRun:
         self.log.seek(0)
         text = self.log.read()
         self.log.close()
-        html = self.output / "_build" / "html"
+        html = self.output / "_build" / self.builder
         if self.process.returncode != 0 or not (html / "index.html").is_file():
             messages = [line for line in text.splitlines()
                         if "WARNING" in line or "ERROR" in line or "Error" in line or "Exception" in line]
