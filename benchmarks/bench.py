@@ -29,6 +29,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from helpers.project import Project  # noqa: E402
+from helpers.execute import FINISHING_CELL  # noqa: E402
 from helpers.pages import edition_pages  # noqa: E402
 from helpers.publish import STRICT_FLAGS, staged_config, staged_toc  # noqa: E402
 
@@ -108,6 +109,9 @@ def jupyterbook_source(project: Path, year: int) -> Path:
         for cell in nb["cells"]:
             if "parameters" in cell.get("metadata", {}).get("tags", []):
                 cell["source"] = "\n".join(f"{k} = {v!r}" for k, v in {"year": year, **page.parameters}.items())
+        # the pipeline's last cell, which every page of ours ends with (see helpers.execute)
+        nb["cells"].append({**FINISHING_CELL, "source": f"from helpers import page as _page\n"
+                                                        f"_page.finish({str(project / page.notebook)!r})"})
         (source / page.rel).write_text(json.dumps(nb), encoding="utf-8")
     shutil.copytree(project / "data" / str(year), source / "_extra" / "data" / str(year))
     return source

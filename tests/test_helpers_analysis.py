@@ -65,7 +65,48 @@ def test_bar_chart_has_title_unit_alt_source_and_link(minibook, monkeypatch):
     assert "Alpha at 51.2%" in chart.alt and "Beta at 8.5%" in chart.alt and "1 value(s) are not available" in chart.alt
     html = charts.to_html(chart)
     assert 'alt="Horizontal bar chart, Made-up shares' in html and "Made-up shares (%)" in html
-    assert "Source: test." in html and 'href="../data/2030/values.csv"' in html and "data:image/png;base64," in html
+    assert "Source: test." in html and "data:image/svg+xml;base64," in html
+    import base64
+    import io
+    import re
+
+    href = re.search(r'class="rb-download" href="data:text/csv;charset=utf-8;base64,([^"]+)"', html).group(1)
+    plotted = pd.read_csv(io.StringIO(base64.b64decode(href).decode()))
+    assert list(plotted["label"]) == ["Alpha", "Beta", "Gamma"]  # exactly the rows behind the bars
+
+
+def test_bars_start_at_zero_show_negatives_and_qualifiers(minibook, monkeypatch):
+    monkeypatch.chdir(minibook / "book")
+    frame = pd.DataFrame({"label": ["Up", "Down"], "value": [4.7, -7.1], "qualifier": ["more than", None]})
+    chart = charts.bar(frame, "label", "value", title="Change", unit="percent_change", source="s", dataset="v",
+                       year=2030)
+    ax = chart.figure.axes[0]
+    low, high = ax.get_xlim()
+    assert low < -7.1 and high > 4.7  # both bars whole, from the zero line
+    labels = {t.get_text() for t in ax.texts}
+    assert labels == {"more than 4.7%", "-7.1%"}
+    assert [bool(p.get_hatch()) for p in ax.patches] == [False, True]  # sorted: Down, then the qualified Up
+
+
+def test_a_single_value_is_not_a_one_bar_chart(minibook, monkeypatch):
+    monkeypatch.chdir(minibook / "book")
+    chart = charts.bar(pd.DataFrame({"label": ["Only"], "value": [344.0]}), "label", "value", title="One",
+                       unit="count", source="s", dataset="v", year=2030)
+    assert chart.figure is None and chart.single == "Only: 344"
+    assert "rb-single-value" in charts.to_html(chart) and "<img" not in charts.to_html(chart)
+
+
+def test_time_axis_is_proportional_and_starts_at_zero(minibook, monkeypatch):
+    monkeypatch.chdir(minibook / "book")
+    frame = pd.DataFrame({"series": ["s"] * 3, "ref_period": ["2020", "2022-02", "2022"],
+                          "value": [25369.0, 44588.0, 54421.0], "qualifier": ["up to", None, None]})
+    chart = charts.lines(frame, "ref_period", "value", "series", title="t", unit="people", source="s",
+                         dataset="v", year=2022)
+    ax = chart.figure.axes[0]
+    points = sorted({round(float(x), 3) for line in ax.lines for x in line.get_xdata()})
+    assert points == [2020.5, round(2022 + 1.5 / 12, 3), 2022.5]  # February 2022 sits near 2022, far from 2020
+    assert ax.get_ylim()[0] == 0
+    assert "up to 25,369" in {t.get_text() for t in ax.texts}
 
 
 def test_chart_without_data_is_reported_as_a_gap_not_drawn(minibook, monkeypatch):

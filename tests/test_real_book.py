@@ -53,9 +53,12 @@ def test_images_have_alt_text_and_charts_link_their_csv(built):
         for figure in soup.select("figure.rb-chart"):
             assert figure.select_one(".rb-source").get_text().startswith("Source:"), name
             href = figure.select_one("a.rb-download")["href"]
-            target = (built / name).parent / href
-            assert target.resolve().is_file(), f"{name}: {href} does not resolve inside the build"
-            assert target.resolve().is_relative_to(built.resolve())
+            assert href.startswith("data:text/csv;charset=utf-8;base64,"), name  # the rows the chart plots
+            import base64
+
+            header = base64.b64decode(href.split(",", 1)[1]).decode().splitlines()[0]
+            if name != "book/analysis.html":  # the analysis charts plot counts derived from the initiatives
+                assert {"section", "page", "source"} <= set(header.split(",")), name
 
 
 def test_about_page_names_the_edition_and_the_data(built):

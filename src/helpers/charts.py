@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ THEME = {  # a white-grid look, set directly so that bar and line charts need no
     "axes.titlesize": 13, "axes.titleweight": "bold", "axes.titlelocation": "left",
     "xtick.bottom": False, "ytick.left": False, "figure.dpi": 100, "savefig.dpi": 200,
     "text.parse_math": False,  # labels from data are text: "$5 to $10" is not mathtext
+    "svg.fonttype": "none", "svg.hashsalt": "resultsbook",  # text stays text; the same chart, the same bytes
 }
 
 
@@ -52,6 +54,25 @@ class Chart:
     source: str
     dataset: str
     year: int
+    rows: object = None  # the rows the chart plots, with their provenance: its download holds exactly these
+    single: str | None = None  # one value only: shown as a sentence-sized figure, never as a one-bar chart
+
+
+PROVENANCE_COLUMNS = ["unit", "qualifier", "ref_period", "section", "page", "source"]
+
+
+def plotted_rows(frame, columns: list[str]):
+    """The rows a chart plots: its own columns first, then each row's provenance."""
+    keep = list(dict.fromkeys([c for c in columns + PROVENANCE_COLUMNS if c in frame]))
+    return frame[keep].reset_index(drop=True)
+
+
+def shown_value(value, unit: str, qualifier=None) -> str:
+    """A bar's or point's label: the value as printed, with its qualifier ('more than 54,000')."""
+    if fmt.is_missing(value):
+        return fmt.MISSING
+    text = fmt.percent(value) if unit in ("percent", "percent_change") else fmt.number(value)
+    return f"{qualifier} {text}" if not fmt.is_missing(qualifier) and qualifier else text
 
 
 def wrap(label: str, width: int = 24) -> str:
@@ -74,30 +95,49 @@ def source_line(frame, sources=None, edition: int | None = None) -> str:
 
 def bar(frame, category: str, value: str, *, title: str, unit: str, source: str, dataset: str,
         year: int, alt: str | None = None, highlight: str | None = None) -> Chart:
-    """Horizontal bars, largest first, each labelled with its value; missing values are shown as n.a."""
-    if frame.empty or frame[value].isna().all():
-        return Chart(None, title, unit, "", source, dataset, year)
+    """Horizontal bars from a zero baseline, largest first, each labelled with its value as printed.
+
+    Negative values extend left of zero; a qualified value ("more than", "up to") is hatched and labelled with
+    its qualifier; a missing value has no bar and reads n.a.; a single value is not a chart (see ``show``)."""
+    rows = plotted_rows(frame, [category, value])
+    valid = frame[frame[value].notna()] if not frame.empty else frame
+    if valid.empty:
+        return Chart(None, title, unit, "", source, dataset, year, rows)
+    if len(frame) == 1:
+        row = frame.iloc[0]
+        return Chart(None, title, unit, "", source, dataset, year, rows,
+                     single=f"{row[category]}: {shown_value(row[value], unit, row.get('qualifier'))}")
     apply_theme()
     import matplotlib.pyplot as plt
 
-    data = frame[[category, value]].copy()
-    data[value] = data[value].astype("float64")
-    data = data.sort_values(value, ascending=True, na_position="first")
+    data = frame.copy()
+    data["_v"] = data[value].astype("float64")
+    data = data.sort_values("_v", ascending=True, na_position="first")
+    qualifiers = data["qualifier"] if "qualifier" in data else [None] * len(data)
     height = 1.0 + 0.42 * sum(wrap(c).count("\n") + 1 for c in data[category].astype(str))
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
     colours = [PALETTE[1] if highlight and label == highlight else PALETTE[0] for label in data[category]]
-    ax.barh([wrap(c) for c in data[category].astype(str)], data[value].fillna(0), color=colours)
-    top = float(data[value].max(skipna=True) or 1)
-    for i, v in enumerate(data[value]):
-        text = fmt.MISSING if fmt.is_missing(v) else (fmt.percent(v) if unit == "percent" else fmt.number(v))
-        ax.text((0 if fmt.is_missing(v) else v) + top * 0.01, i, text, va="center", fontsize=11, color=TEXT)
-    ax.set_xlim(0, top * 1.18)
+    bars = ax.barh([wrap(c) for c in data[category].astype(str)], data["_v"].fillna(0), color=colours)
+    for patch, q in zip(bars, qualifiers):
+        if not fmt.is_missing(q) and q:
+            patch.set_hatch("///")
+            patch.set_edgecolor("#FFFFFF")
+    low, high = min(0.0, float(data["_v"].min())), max(0.0, float(data["_v"].max()))
+    span = (high - low) or 1.0
+    for i, (v, q) in enumerate(zip(data["_v"], qualifiers)):
+        text = shown_value(v, unit, q)
+        at = 0 if fmt.is_missing(v) else v
+        ax.text(at + span * 0.01 if at >= 0 else at - span * 0.01, i, text, va="center",
+                ha="left" if at >= 0 else "right", fontsize=11, color=TEXT)
+    ax.set_xlim(low - (span * 0.35 if low < 0 else 0), high + span * 0.35)
+    ax.axvline(0, color="#888888", linewidth=0.8)
     ax.set_title(chart_title(title, unit))
     ax.set_xlabel(unit_label(unit))
     ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
-    return Chart(fig, title, unit, alt or describe_bars(frame, category, value, title, unit), source, dataset, year)
+    return Chart(fig, title, unit, alt or describe_bars(frame, category, value, title, unit), source, dataset, year,
+                 rows)
 
 
 def download_href(dataset: str, year: int, page_dir: Path | None = None, folder: str | None = None) -> str:
@@ -112,23 +152,37 @@ def download_href(dataset: str, year: int, page_dir: Path | None = None, folder:
     return "../" * depth + f"data/{folder or year}/{dataset}.csv"
 
 
+def csv_href(chart: Chart) -> str:
+    """The rows a chart plots, with their provenance, as a CSV the reader downloads from the page itself."""
+    if chart.rows is None:
+        return download_href(chart.dataset, chart.year)
+    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(chart.rows.to_csv(index=False).encode()).decode()
+
+
+def _caption(chart: Chart) -> str:
+    esc = html.escape
+    name = f"{chart.dataset}-{re.sub(r'[^a-z0-9]+', '-', chart.title.lower()).strip('-')}.csv"
+    return (f'<figcaption><span class="rb-chart-title">{esc(chart_title(chart.title, chart.unit))}</span><br>'
+            f'<span class="rb-source">{esc(chart.source)}</span> '
+            f'<a class="rb-download" href="{esc(csv_href(chart))}" download="{esc(name)}">'
+            f"Download the data behind it (CSV)</a></figcaption>")
+
+
 def to_html(chart: Chart) -> str:
     esc = html.escape
+    if chart.single is not None:  # one value: a figure to read, not a bar to compare
+        return f'<figure class="rb-chart rb-single"><p class="rb-single-value">{esc(chart.single)}</p>{_caption(chart)}</figure>'
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    chart.figure.savefig(buffer, format="png", bbox_inches="tight", facecolor=BACKGROUND)
+    chart.figure.savefig(buffer, format="svg", bbox_inches="tight", facecolor=BACKGROUND,
+                         metadata={"Date": None})  # vector: sharp when zoomed or printed; no date: stable bytes
     plt.close(chart.figure)
     data = base64.b64encode(buffer.getvalue()).decode()
-    href = download_href(chart.dataset, chart.year)
     return (
         f'<figure class="rb-chart">'
-        f'<img src="data:image/png;base64,{data}" alt="{esc(chart.alt, quote=True)}" '
-        f'style="max-width:100%;height:auto">'
-        f'<figcaption><span class="rb-chart-title">{esc(chart_title(chart.title, chart.unit))}</span><br>'
-        f'<span class="rb-source">{esc(chart.source)}</span> '
-        f'<a class="rb-download" href="{esc(href)}" download>Download the data (CSV)</a>'
-        f"</figcaption></figure>"
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(chart.alt, quote=True)}" '
+        f'style="max-width:100%;height:auto">{_caption(chart)}</figure>'
     )
 
 
@@ -136,13 +190,12 @@ def show(chart: Chart) -> None:
     """Display a chart; one with nothing to draw is reported as a gap of the page (see ``page.report_gap``)."""
     from IPython.display import HTML, display
 
-    if chart.figure is None:
+    if chart.figure is None and chart.single is None:
         from .page import report_gap
 
         report_gap(f"chart: {chart.title}")
         return
     display(HTML(to_html(chart)))
-
 
 
 def describe_bars(frame, category: str, value: str, title: str, unit: str) -> str:
@@ -183,7 +236,7 @@ def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: i
         top = flat.idxmax()
         alt = (f"Heatmap, {title}: {rows} rows by {cols} columns. The largest count, {int(flat.max())}, "
                f"is at {top[0]} and {top[1]}.")
-    return Chart(fig, title, unit, alt, source, dataset, year)
+    return Chart(fig, title, unit, alt, source, dataset, year, matrix.reset_index())
 
 
 def with_period_labels(frame, year: int, column: str = "what"):
@@ -193,28 +246,54 @@ def with_period_labels(frame, year: int, column: str = "what"):
     return frame.assign(**{column: [f"{l} ({period_text(p, year)})" for l, p in zip(frame["label"], frame["ref_period"])]})
 
 
+def period_position(ref_period, year: int) -> float:
+    """Where a period sits on a true time axis, in years: '2022' -> 2022.5, '2022-02' -> 2022.125,
+    '2022-Q3' -> 2022.625, a range its end; an undated figure the middle of the edition year."""
+    text = str(ref_period).split("/")[-1] if not fmt.is_missing(ref_period) and str(ref_period).strip() else str(year)
+    y = int(text[:4])
+    if "-Q" in text:
+        return y + (3 * int(text[-1]) - 1.5) / 12
+    if len(text) == 7:
+        return y + (int(text[5:]) - 0.5) / 12
+    return y + 0.5
+
+
 def lines(frame, x: str, y: str, series: str, *, title: str, unit: str, source: str, dataset: str, year: int,
           alt: str | None = None) -> Chart:
-    """One line per series across editions or periods; needs at least two points on the x axis."""
-    if frame.empty or frame[x].nunique() < 2:
-        return Chart(None, title, unit, "", source, dataset, year)
+    """One line per series over a true time axis (``x`` holds periods: 2020, 2022-02, 2022-Q3), from zero.
+
+    Points are placed by date, so two months and two years are not drawn the same distance apart; a qualified
+    value ("up to", "more than") is an open marker labelled with its qualifier."""
+    from .page import period_text
+
+    rows = plotted_rows(frame, [series, x, y])
+    if frame.empty or frame[x].fillna("").nunique() < 2:
+        return Chart(None, title, unit, "", source, dataset, year, rows)
     apply_theme()
     import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 4.2))
-    order = list(dict.fromkeys(frame[x].astype(str)))  # keep the caller's order of periods
-    for i, (name, rows) in enumerate(frame.groupby(series, sort=False)):
-        ax.plot([order.index(v) for v in rows[x].astype(str)], rows[y].astype(float), marker="o",
-                color=PALETTE[i % len(PALETTE)], label=wrap(str(name), 40))
-    ax.set_xticks(range(len(order)), [wrap(o, 14) for o in order])
     from matplotlib.ticker import FuncFormatter
 
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 4.2))
+    data = frame.assign(_t=[period_position(p, year) for p in frame[x]]).sort_values("_t")
+    for i, (name, points) in enumerate(data.groupby(series, sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(points["_t"], points[y].astype(float), color=colour, label=wrap(str(name), 40))
+        for t, v, q in zip(points["_t"], points[y], points["qualifier"] if "qualifier" in points else [None] * len(points)):
+            qualified = not fmt.is_missing(q) and bool(q)
+            ax.plot([t], [float(v)], marker="o", color=colour, markerfacecolor="#FFFFFF" if qualified else colour)
+            ax.annotate(shown_value(v, unit, q), (t, float(v)), textcoords="offset points", xytext=(0, 7),
+                        ha="center", fontsize=9, color=TEXT)
+    ticks = data.drop_duplicates("_t")
+    first, last = int(data["_t"].min()), int(data["_t"].max()) + 1
+    ax.set_xticks(range(first, last + 1), [str(y) for y in range(first, last + 1)])  # calendar years: true time
+    ax.set_xlim(first, last)
+    ax.set_ylim(bottom=min(0.0, float(data[y].astype(float).min())), top=float(data[y].astype(float).max()) * 1.2)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
     ax.set_title(chart_title(title, unit))
     ax.set_ylabel(unit_label(unit))
-    ax.legend(fontsize=9, frameon=False, loc="best")
+    ax.legend(fontsize=9, frameon=False, loc="lower right")
     fig.tight_layout()
     if alt is None:
-        points = frame[x].nunique()
-        alt = f"Line chart, {title}: {frame[series].nunique()} series over {points} points from {frame[x].min()} to {frame[x].max()}."
-    return Chart(fig, title, unit, alt, source, dataset, year)
+        alt = (f"Line chart over time, {title}: {frame[series].nunique()} series from "
+               f"{period_text(ticks[x].iloc[0], year)} to {period_text(ticks[x].iloc[-1], year)}.")
+    return Chart(fig, title, unit, alt, source, dataset, year, rows)

@@ -120,7 +120,7 @@ class Framework:
         has_parts = set(rows["part_of"].dropna())
         rows = rows[~rows["metric"].isin(has_parts)]
 
-        rows = rows.assign(what=[_shorten(d) for d in rows["description"]])
+        rows = rows.assign(what=rows["description"])  # wrapped by the chart, never cut
         return charts.bar(rows, "what", "value", title=f"Capacities strengthened in work area {area}",
                           unit=rows["unit"].iloc[0] if len(rows) else "count", source=charts.source_line(rows, self.sources, self.year),
                           dataset="capacities", year=self.year)
@@ -142,19 +142,19 @@ class Framework:
         inits = self.initiatives.loc[self.initiatives["work_area"] == area, "initiative"]
         caps = self.capacities[self.capacities["work_area"] == area].rename(columns={"description": "label"})
         figs = self.figures[self.figures["initiative"].isin(inits) & (self.figures["statement"] == "result")]
-        columns = ["metric", "label", "value", "unit", "ref_period", "section", "page", "source"]
+        columns = ["metric", "label", "value", "unit", "qualifier", "ref_period", "section", "page", "source"]
         rows = pd.concat([caps[columns].assign(dataset="capacities"), figs[columns].assign(dataset="initiative_figures")])
         rows = rows.assign(metric=rows["dataset"] + ":" + rows["metric"])  # same name in two datasets: two series
         rows = rows[rows.groupby("metric")["ref_period"].transform(lambda p: p.fillna("").nunique()) >= 2]
         rows = rows.assign(order=rows["ref_period"].map(period_sort_key),
                            period=[period_text(p, self.year) for p in rows["ref_period"]],
-                           series=[_shorten(l, 60) for l in rows["label"]])
+                           series=rows["label"])
         return rows.sort_values("order")
 
     def trend_charts(self, area: int) -> list:
         """One line chart per figure of the area that the report gives for several periods."""
         rows = self.trends(area)
-        return [charts.lines(group, "period", "value", "series", title="Change over the periods the report gives",
+        return [charts.lines(group, "ref_period", "value", "series", title="Change over the periods the report gives",
                              unit=group["unit"].iloc[0], source=charts.source_line(group, self.sources, self.year),
                              dataset=group["dataset"].iloc[0], year=self.year)
                 for _, group in rows.groupby("metric", sort=False)]
@@ -219,11 +219,6 @@ class Framework:
             where=[f"{r.section}, p. {r.page}" + ("" if r.statement == "result" else f" ({r.statement})")
                    for r in rows.itertuples()],
         )
-
-
-def _shorten(text: str, limit: int = 48) -> str:
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def headlines_markdown(year: int) -> str:

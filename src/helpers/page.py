@@ -252,7 +252,7 @@ def referenced_keys(notebook_path) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def finish() -> list[str]:
+def finish(notebook: str | None = None) -> list[str]:
     """Run last (the pipeline appends it): record what this page's prose asked for but the data lacks.
 
     Every glue key the Markdown refers to exists afterwards (the strict Sphinx build needs it); the keys
@@ -263,7 +263,7 @@ def finish() -> list[str]:
 
     from .data import dataset_gaps
 
-    path = os.environ.get(NOTEBOOK_ENV)
+    path = notebook or os.environ.get(NOTEBOOK_ENV)
     if path and os.path.isfile(path):
         for key in referenced_keys(path):
             if key not in _state["glued"]:
