@@ -79,9 +79,9 @@ def test_a_chart_label_with_dollars_is_text(tmp_path):
     from helpers import charts
     import pandas as pd
 
-    frame = pd.DataFrame({"label": ["$5 to $10 {x}"], "value": [3.0]})
+    frame = pd.DataFrame({"label": ["$5 to $10 {x}", "b"], "value": [3.0, 1.0]})
     chart = charts.bar(frame, "label", "value", title="t", unit="count", source="s", dataset="d", year=YEAR)
-    assert chart.figure.axes[0].get_yticklabels()[0].get_text() == "$5 to $10 {x}"
+    assert "$5 to $10 {x}" in [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
 
 
 @pytest.fixture

@@ -238,6 +238,18 @@ class Edition:
             return []
         return sorted(p.stem for p in self.folder.glob("*.yml") if p.name != "framework.yml")
 
+    def rows(self, name: str) -> list[dict] | None:
+        """The dataset's rows as text (None without a CSV): for the pipeline, after validation, without pandas."""
+        import csv
+
+        holder = self._owner(name)
+        path = holder.folder / f"{name}.csv"
+        if not path.is_file():
+            return None
+        from .project import read_text
+
+        return list(csv.DictReader(io.StringIO(read_text(path))))
+
     def holders(self) -> list[tuple["Edition", str]]:
         """Every dataset the edition uses, with the folder that holds it: its own, then the framework cycle's
         that it does not override."""

@@ -56,15 +56,15 @@ def edition_pages(project: Project, year: int) -> list[Page]:
         if spec is None:
             pages.append(Page(rel, rel))
             continue
-        frame = Edition(year, project.root).load(spec["dataset"])
-        if spec["column"] not in frame:
+        rows = Edition(year, project.root).rows(spec["dataset"]) or []  # validated already: plain text will do
+        if rows and spec["column"] not in rows[0]:
             raise InputError(f"{rel}: resultsbook.foreach names column '{spec['column']}', which dataset "
                              f"'{spec['dataset']}' does not have")
-        for value in sorted(set(frame[spec["column"]].dropna().tolist())):
-            value = int(value) if isinstance(value, float) and value.is_integer() else value
-            value = value.item() if hasattr(value, "item") else value
-            page = Path(spec["page"].replace("{" + spec["parameter"] + "}", str(value))).with_suffix(".ipynb")
-            pages.append(Page(page, rel, {spec["parameter"]: value}))
+        values = {r[spec["column"]].strip() for r in rows if (r.get(spec["column"]) or "").strip()}
+        for value in sorted(values, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v)):
+            typed = int(value) if value.isdigit() else value
+            page = Path(spec["page"].replace("{" + spec["parameter"] + "}", value)).with_suffix(".ipynb")
+            pages.append(Page(page, rel, {spec["parameter"]: typed}))
     return pages
 
 
