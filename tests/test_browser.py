@@ -148,3 +148,40 @@ def test_axe_finds_no_serious_or_critical_violation(site, browser):
         if serious:
             found[name] = serious
     assert not found, json.dumps(found, indent=1)
+
+
+@pytest.mark.parametrize("query,page_name", [("54,421", "work_area_1"), ("70.2", "chapter_1"), ("9,460", "work_area_4")])
+def test_search_finds_numbers_as_printed(site, browser, query, page_name):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/search.html?q={query}")
+    page.wait_for_selector("#search-results ul li a", timeout=20000)
+    hits = page.eval_on_selector_all("#search-results ul li a", "els => els.map(e => e.getAttribute('href'))")
+    assert any(page_name in h for h in hits), hits
+    snippets = page.inner_text("#search-results")
+    assert "import " not in snippets and "page.table(" not in snippets  # no code in search results
+
+
+@pytest.mark.parametrize("side,expected", [("primary", "Chapter 1"), ("secondary", "Population")])
+def test_both_menus_open_and_close_on_a_phone(site, browser, side, expected):
+    base, _ = site
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(f"{base}/book/at_a_glance.html")
+    page.wait_for_load_state("networkidle")
+    dialog = page.locator(f"#pst-{side}-sidebar-modal")
+    page.locator(f"button.sidebar-toggle.{side}-toggle.btn").first.click()
+    page.wait_for_function(f"document.querySelector('#pst-{side}-sidebar-modal').open")
+    assert dialog.locator(f"text={expected}").first.is_visible()
+    page.keyboard.press("Escape")
+    page.wait_for_function(f"!document.querySelector('#pst-{side}-sidebar-modal').open")
+
+
+def test_wide_tables_scroll_inside_their_box_on_a_phone(site, browser):
+    base, _ = site
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(f"{base}/book/at_a_glance.html")
+    page.wait_for_load_state("networkidle")
+    boxes = page.locator("article .rb-table-scroll")
+    assert boxes.count() >= 1
+    assert page.evaluate("[...document.querySelectorAll('article table')].every(t => t.parentElement.classList.contains('rb-table-scroll'))")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1

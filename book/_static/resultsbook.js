@@ -17,3 +17,45 @@ function rbNameByVisibleText() {
 }
 document.addEventListener("DOMContentLoaded", rbNameByVisibleText);
 window.addEventListener("load", rbNameByVisibleText);
+
+// Phone navigation. sphinx-book-theme 1.x draws its own sidebar buttons, while pydata-sphinx-theme 0.17 opens
+// its sidebar dialogs only from its own (hidden) buttons, so on a phone neither menu opened. When a sidebar is
+// collapsed, a click on the book theme's visible button is passed to the pydata button that opens the dialog.
+function rbSidebarHidden(side) {
+  var sidebar = document.getElementById("pst-" + side + "-sidebar");
+  if (!sidebar) { return false; }
+  var box = sidebar.getBoundingClientRect();
+  return getComputedStyle(sidebar).visibility === "hidden" || box.right <= 0 || box.left >= window.innerWidth ||
+    box.width === 0;
+}
+document.addEventListener("click", function (event) {
+  var visible = event.target.closest && event.target.closest("button.sidebar-toggle.btn");
+  if (!visible) { return; }
+  ["primary", "secondary"].forEach(function (side) {
+    if (!visible.classList.contains(side + "-toggle") || !rbSidebarHidden(side)) { return; }
+    var opener = document.querySelector("." + side + "-toggle:not(.btn)");
+    if (opener && opener !== visible) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      opener.click();
+    }
+  });
+}, true);
+
+// Wide tables scroll sideways inside their own box, with a visible cue, instead of being cut off.
+function rbScrollableTables() {
+  document.querySelectorAll("article table").forEach(function (table) {
+    if (table.parentElement.classList.contains("rb-table-scroll")) { return; }
+    var box = document.createElement("div");
+    box.className = "rb-table-scroll";
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", (table.caption && table.caption.innerText) || "Table");
+    table.parentElement.insertBefore(box, table);
+    box.appendChild(table);
+    var cue = function () { box.classList.toggle("rb-scrolls", box.scrollWidth > box.clientWidth + 1); };
+    cue();
+    window.addEventListener("resize", cue);
+  });
+}
+document.addEventListener("DOMContentLoaded", rbScrollableTables);

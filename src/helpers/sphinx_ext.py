@@ -4,6 +4,8 @@
   ``const THEBE_JS_URL`` twice and the browser reported an error. Identical scripts are kept once.
 - The theme's Jinja templates are compiled once and cached beside the doctrees, instead of at every
   build (about half a second of each incremental build).
+- Search finds numbers as printed: "54,421" and "70.2" are indexed and queried whole (Sphinx splits them
+  into "54" and "421", and drops number-only query terms, so a reader searching a figure found nothing).
 """
 
 from __future__ import annotations
@@ -38,7 +40,23 @@ def cache_templates(app) -> None:
         environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
 
 
+def numbers_as_printed_language():
+    """English search whose words include numbers with their thousands separators and decimals."""
+    import re
+
+    from sphinx.search.en import SearchEnglish
+
+    class SearchEnglishNumbers(SearchEnglish):
+        _word_re = re.compile(r"\d+(?:[.,]\d+)+|\w+")
+        # the same split for queries (language_data.js is loaded after searchtools.js and replaces its splitter)
+        js_splitter_code = ("var splitQuery = (query) => (query.match("
+                            "/\\d+(?:[.,]\\d+)+|[\\p{Letter}\\p{Number}_\\p{Emoji_Presentation}]+/gu) || []);")
+
+    return SearchEnglishNumbers
+
+
 def setup(app):
+    app.add_search_language(numbers_as_printed_language())
     app.connect("builder-inited", cache_templates)
     # early: the event stops at the first handler that returns a template name
     app.connect("html-page-context", drop_duplicate_scripts, priority=100)
