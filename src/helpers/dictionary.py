@@ -33,6 +33,17 @@ def catalogue(year: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def package_links_html(year: int) -> str:
+    """Links to the edition's Data Package and its zip, which the build publishes under data/."""
+    from .datapackage import zip_name
+
+    base = download_href("datapackage", year).rsplit("/", 2)[0]  # the book's data/ folder, from this page
+    return (f'<p class="rb-package">The whole edition as a <a href="{html.escape(base)}/datapackage.json">'
+            f"Frictionless Data Package</a> (datapackage.json: every field's type, unit, constraints and keys), "
+            f'or all of it in one <a href="{html.escape(base)}/{html.escape(zip_name(year))}" download>zip file</a>.'
+            "</p>")
+
+
 def rules(spec: ColumnSpec) -> str:
     """A column's constraints in words."""
     parts = [spec.type, "may be empty" if spec.nullable else "required"]

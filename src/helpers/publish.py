@@ -101,6 +101,9 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
     cycle = project.framework_dir(year)
     if cycle is not None:  # the framework's datasets are published with every edition of its cycle
         shutil.copytree(cycle, dest / EXTRA_DIR / cycle.relative_to(project.root), ignore=_regular_only)
+    from .datapackage import write_package
+
+    write_package(project, year, dest / EXTRA_DIR / "data")  # the edition's data as a Frictionless Data Package
     notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed)
     for rel, nb in notebooks.items():
         target = dest / rel
