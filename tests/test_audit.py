@@ -126,3 +126,22 @@ def test_the_2022_report_audit():
         assert len(results[name].statements) >= 2 and wheres, name
     assert results["funding_shares_at_most_100"].status == "pass"
     assert results["percentages_in_range"].status == "pass"
+
+
+def test_overstated_failures_are_reclassified_and_checks_are_named_in_plain_words():
+    results = {r.check: r for r in audit_edition(2022, REPO)}
+    bound = results["programa_ciudades_trained"]
+    assert bound.status == "warning" and "the bound is the figure itself" in bound.message
+    rate = results["anti_trafficking_passengers"]
+    assert rate.status == "warning" and "measure different things (a rate and a total)" in rate.message
+    assert "contradict" not in rate.message.replace("cannot contradict", "")
+    assert all(r.title and "_" not in r.title for r in results.values())
+    assert results["wa1_capacities_add_up"].title == "Work area 1's institutions add up to their total"
+
+
+def test_more_than_a_figure_against_a_smaller_exact_one_still_fails():
+    from helpers.audit import Statement, compare_to_exact
+
+    exact = Statement("trained", 500, "people", None, "A, p. 1")
+    assert compare_to_exact(exact, Statement("trained", 600, "people", "more than", "B, p. 2"), 0)[0] == "fail"
+    assert compare_to_exact(exact, Statement("trained", 500, "people", "more than", "B, p. 2"), 0)[0] == "warning"

@@ -50,6 +50,7 @@ class Result:
     message: str
     explanation: str
     statements: list[Statement] = field(default_factory=list)
+    title: str = ""  # the check in plain words, as the page names it
 
 
 def load_checks(path: Path) -> list[dict]:
@@ -122,6 +123,8 @@ def compare_to_exact(exact: Statement, other: Statement, tolerance: float) -> tu
     """How a second statement of a fact relates to the exact one."""
     q, v, x = other.qualifier, other.value, exact.value
     if q in ("more than",):
+        if x == v:  # the bound is the figure itself: loosely worded, not a contradiction
+            return "warning", f"'{other.shown}' is stated where the exact figure is {exact.shown}: the bound is the figure itself"
         return ("warning", f"'{other.shown}' is consistent with {exact.shown} but states it differently") if x > v \
             else ("fail", f"'{other.shown}' contradicts {exact.shown}")
     if q in ("up to",):
@@ -144,6 +147,10 @@ def check_same_fact(check: dict, load: Loader) -> Result:
     found = [s for s in found if s.value is not None]
     if len(found) < 2:
         return _not_run(check, found)
+    if check.get("measures"):  # a rate beside a total: set side by side, never called a contradiction
+        shown = " and ".join(f"'{s.shown}' ({s.label.lower()})" for s in found)
+        return _result(check, "warning", f"{shown} measure different things ({check['measures']}): they are not "
+                                         "the same fact and cannot contradict each other", found)
     exact = [s for s in found if not s.qualifier]
     if exact:
         reference, others = exact[0], [s for s in found if s is not exact[0]]
@@ -216,7 +223,8 @@ def _worst(statuses) -> str:
 
 
 def _result(check: dict, status: str, message: str, found: list[Statement]) -> Result:
-    return Result(check["id"], check["kind"], status, message, check.get("explanation", ""), found)
+    title = check.get("title") or str(check["id"]).replace("_", " ").capitalize()
+    return Result(check["id"], check["kind"], status, message, check.get("explanation", ""), found, title)
 
 
 def _not_run(check: dict, found: list[Statement]) -> Result:
@@ -254,17 +262,21 @@ def audit_edition(year: int, root: Path | None = None) -> list[Result]:
 
 
 def summary_frame(results: list[Result]) -> pd.DataFrame:
-    return pd.DataFrame([{"check": r.check, "kind": r.kind.replace("_", " "), "status": r.status,
+    return pd.DataFrame([{"check": r.title, "id": r.check, "kind": r.kind.replace("_", " "), "status": r.status,
                           "finding": r.message} for r in results])
 
 
 def details_markdown(results: list[Result]) -> str:
+    """Each check in plain words, with the figures it compared and where the report states them (text from
+    data escaped: it is shown as text)."""
+    from .page import escape_markdown as esc
+
     blocks = []
     for r in results:
-        lines = [f"**{r.check}** ({r.kind.replace('_', ' ')}): **{r.status}**. {r.explanation}", "",
-                 f"Finding: {r.message}."]
+        lines = [f"**{esc(r.title)}** ({esc(r.kind.replace('_', ' '))}): **{esc(r.status)}**. {esc(r.explanation)}",
+                 "", f"Finding: {esc(r.message)}."]
         if r.statements:
             lines += ["", "| Figure | As stated | Where |", "|---|---|---|"]
-            lines += [f"| {s.label} | {s.shown} | {s.where} |" for s in r.statements]
+            lines += [f"| {esc(s.label)} | {esc(s.shown)} | {esc(s.where)} |" for s in r.statements]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
