@@ -16,11 +16,10 @@ from helpers.data import load
 from helpers.pages import edition_pages
 from helpers.pdf import LEFT_OUT, pdf_name
 from helpers.project import Project
+from test_real_book import FIGURE_DATASETS
 
 YEAR = FULL_EDITION
 PDFTOTEXT = Path(shutil.which("pdftotext") or "/usr/bin/pdftotext")
-FIGURE_DATASETS = ["indicators", "un_system", "framework_facts", "capacities", "initiative_figures", "partnerships",
-                   "working_together", "finance"]
 
 
 @pytest.fixture(scope="module")

@@ -57,7 +57,7 @@ def glued_values(nb: dict) -> dict[str, str]:
     return values
 
 
-def _resolve(text: str, values: dict[str, str]) -> str:
+def resolve_heading(text: str, values: dict[str, str]) -> str:
     """Heading text as a reader sees it: glue roles replaced by their values, Markdown marks removed."""
     text = GLUE_ROLE.sub(lambda m: values.get(m.group(1), ""), text)
     return re.sub(r"[*_`]", "", text).strip()
@@ -205,7 +205,7 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
                         gaps.append(PageGap(section, f"heading needs {', '.join(sorted(_keys(text) & missing))}"))
                         continue
                     if level >= 2:
-                        section = _resolve(HEADING.match(text).group(2), values)
+                        section = resolve_heading(HEADING.match(text).group(2), values)
                     units.append([index, "heading", level, text, False])
                     continue
                 kept, dropped = prune_text(kind, text, missing | optional)

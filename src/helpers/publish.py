@@ -69,7 +69,7 @@ def staged_toc(project: Project, pages: list) -> str:
 
 
 def _title(nb: dict, values: dict) -> str:
-    from .pruning import HEADING, _resolve
+    from .pruning import HEADING, resolve_heading
 
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "markdown":
@@ -77,7 +77,7 @@ def _title(nb: dict, values: dict) -> str:
             for line in src.splitlines():
                 match = HEADING.match(line)
                 if match and len(match.group(1)) == 1:
-                    return _resolve(match.group(2), values)
+                    return resolve_heading(match.group(2), values)
     return ""
 
 
