@@ -186,7 +186,7 @@ def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path) -> Pa
     singlehtml = SphinxRun(print_src, staging / "print-out", config.project.root, builder="singlehtml").go()
     sources = Edition(config.year, config.project.root).load("sources")
     reports = sources[sources["kind"] == "report"]["citation"] if "kind" in sources else sources[:0]["id"]
-    report = str(reports.iloc[0]).split(";")[0] if len(reports) else "the official releases named beside each figure"
+    report = str(reports.iloc[0]).split(";")[0] if len(reports) else None
     title = pdf.edition_title(config.project, config.year)
     target = html / pdf.pdf_name(config.year)
     pdf.print_pdf(pdf.print_document(singlehtml, title, config.year, report), target, title, config.year)

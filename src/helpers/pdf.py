@@ -56,8 +56,12 @@ def print_source(source: Path, dest: Path) -> None:
             path.write_text(link.sub(r"\1", text), encoding="utf-8")
 
 
-def print_document(singlehtml: Path, title: str, year: int, report: str) -> Path:
-    """The print document, written at the root of the singlehtml output (so that ``_static`` resolves)."""
+def print_document(singlehtml: Path, title: str, year: int, report: str | None) -> Path:
+    """The print document, written at the root of the singlehtml output (so that ``_static`` resolves).
+
+    ``report`` is the Results Report the edition is curated from, or None for an edition of official releases."""
+    origin = (f"Rebuilt from {report} and the original sources it cites." if report
+              else "Rebuilt from the official releases named beside each figure.")
     from bs4 import BeautifulSoup
 
     page = singlehtml / "book" / "index.html"
@@ -98,8 +102,8 @@ def print_document(singlehtml: Path, title: str, year: int, report: str) -> Path
 <section class="rb-cover"><p class="rb-cover-kicker">{html.escape(REPORT_PUBLISHER)}</p>
 <p class="rb-cover-title">{html.escape(title)}</p>
 <p class="rb-cover-edition">The {year} edition, as one document</p>
-<p class="rb-cover-source">Rebuilt from {html.escape(report)} and the official sources each figure names.
-Every number in it is read from curated data; the online book has the data dictionary and the build record.</p>
+<p class="rb-cover-source">{html.escape(origin)} Every number in it is read from curated data; the online
+book has the data dictionary and the build record.</p>
 </section>
 <nav class="rb-contents"><p class="rb-contents-title">Contents</p><ol>{''.join(contents)}</ol></nav>
 <main class="rb-chapters">{article.decode_contents()}</main>
