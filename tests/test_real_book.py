@@ -184,3 +184,16 @@ def test_every_internal_link_and_anchor_resolves(built):
                 broken.append(f"{page.relative_to(built)}: {href} (no such anchor)")
     assert checked > 500
     assert not broken, broken[:20]
+
+
+def test_sources_page_and_analyst_links(built):
+    soup = BeautifulSoup((built / "book/sources.html").read_text(encoding="utf-8"), "html.parser")
+    text = " ".join(soup.get_text(" ").split())
+    sources = load("sources", YEAR, REPO)
+    assert all(str(c) in text for c in sources["citation"])
+    assert "cited in an endnote" in text and "n.a." not in text
+    for name in ("book/at_a_glance.html", "book/work_area_3.html"):
+        page = BeautifulSoup((built / name).read_text(encoding="utf-8"), "html.parser")
+        hrefs = [a["href"] for a in page.select("a.rb-notebook-link")]
+        assert len(hrefs) == 1 and (built / name).parent.joinpath(hrefs[0]).resolve().is_file(), name
+    assert "work_area.ipynb" in (built / "book/work_area_3.html").read_text(encoding="utf-8")  # the template

@@ -264,6 +264,10 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     (work / SPHINX_RUNNING).unlink()
     html = staging / "html"
     shutil.copytree(built, html, copy_function=shutil.copyfile)  # bytes only: times are not needed
+    from .publish import add_to_download_menu
+
+    notebooks = {p.name: f"notebooks/{p.notebook.as_posix()}" for p in pages}
+    add_to_download_menu(html, "Notebook source", "rb-notebook-link", notebooks.get)  # for analysts
     if config.pdf:
         with phase("pdf"):
             make_pdf(config, work / "src", staging, html)

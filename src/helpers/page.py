@@ -310,3 +310,23 @@ def priorities_by_area(priorities, framework) -> str:
         if items:
             blocks.append(f"**{escape_markdown(framework.area_title(int(area)))}**\n\n{items}")
     return "\n\n".join(blocks)
+
+
+KIND_WORDS = {"report": "the report itself", "endnote": "cited in an endnote", "named": "named in the report's text",
+              "official": "official release, used directly"}
+
+
+def bibliography(sources):
+    """The sources as a reader cites them: publisher, reference, endnote, how the book uses it, date, address
+    (blank where a field does not apply; older editions lack the last columns)."""
+    import pandas as pd
+
+    def column(name):
+        return sources[name].astype(object) if name in sources else pd.Series([None] * len(sources), dtype=object)
+
+    frame = pd.DataFrame({
+        "publisher": column("organisation").tolist(), "reference": column("citation").tolist(),
+        "endnote": [fmt.number(v) if not fmt.is_missing(v) else None for v in column("endnote")],
+        "kind": [KIND_WORDS.get(str(k)) for k in column("kind")],
+        "date": column("date").tolist(), "url": column("url").tolist(), "note": column("note").tolist()})
+    return frame.astype(object).where(frame.notna(), "")

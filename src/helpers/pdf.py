@@ -176,31 +176,20 @@ def tidy_outline(path: Path, document: Path, title: str, year: int) -> None:
 
 def link_pages(html_dir: Path, year: int) -> None:
     """Every page links the PDF from its download menu; the home page also in its text."""
+    from .publish import add_to_download_menu
+
     name = pdf_name(year)
-    for page in html_dir.rglob("*.html"):
-        if "_static" in page.parts or "_sources" in page.parts:
-            continue
-        depth = len(page.relative_to(html_dir).parts) - 1
-        href = "../" * depth + name
-        text = page.read_text(encoding="utf-8")
-        item = (f'<li><a href="{href}" class="btn btn-sm dropdown-item rb-pdf-link" download '
-                f'title="The whole edition as one PDF"><span class="btn__icon-container"><i class="fas fa-book">'
-                f'</i></span><span class="btn__text-container">Whole book (PDF)</span></a></li>')
-        marker = '<div class="dropdown dropdown-download-buttons">'
-        at = text.find(marker)
-        if at >= 0:
-            menu = text.find('<ul class="dropdown-menu">', at)
-            if menu >= 0:
-                cut = menu + len('<ul class="dropdown-menu">')
-                text = text[:cut] + item + text[cut:]
-        if page.relative_to(html_dir).as_posix() == "book/index.html":
-            article = text.find("<article")
-            title_end = text.find("</h1>", article) if article >= 0 else -1
-            if title_end >= 0:
-                cut = title_end + len("</h1>")
-                text = (text[:cut] + f'<p class="rb-pdf-note"><a href="{href}" download>Download the whole {year} '
-                        "edition as one PDF</a>, for printing and citing by page.</p>" + text[cut:])
-        page.write_text(text, encoding="utf-8")
+    add_to_download_menu(html_dir, "Whole book (PDF)", "rb-pdf-link", lambda page: name)
+    home = html_dir / "book" / "index.html"
+    if home.is_file():
+        text = home.read_text(encoding="utf-8")
+        article = text.find("<article")
+        title_end = text.find("</h1>", article) if article >= 0 else -1
+        if title_end >= 0:
+            cut = title_end + len("</h1>")
+            text = (text[:cut] + f'<p class="rb-pdf-note"><a href="../{name}" download>Download the whole {year} '
+                    "edition as one PDF</a>, for printing and citing by page.</p>" + text[cut:])
+            home.write_text(text, encoding="utf-8")
 
 
 def edition_title(project: Project, year: int) -> str:

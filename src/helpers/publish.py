@@ -61,6 +61,30 @@ def _regular_only(folder: str, names: list[str]) -> list[str]:
     return [n for n in names if n.startswith(".") or not_regular(Path(folder) / n)]
 
 
+MENU = '<div class="dropdown dropdown-download-buttons">'
+
+
+def add_to_download_menu(html_dir: Path, label: str, css: str, target_for) -> None:
+    """Add one entry to the download menu of every page: ``target_for(page path in the book)`` gives the file
+    (relative to the book's root) or None for no entry on that page."""
+    for page in html_dir.rglob("*.html"):
+        rel = page.relative_to(html_dir)
+        if {"_static", "_sources", "data"} & set(rel.parts):
+            continue
+        target = target_for(rel.with_suffix("").as_posix())
+        text = page.read_text(encoding="utf-8")
+        at = text.find(MENU)
+        menu = text.find('<ul class="dropdown-menu">', at) if at >= 0 else -1
+        if target is None or menu < 0:
+            continue
+        href = "../" * (len(rel.parts) - 1) + target
+        item = (f'<li><a href="{href}" class="btn btn-sm dropdown-item {css}" download><span '
+                f'class="btn__icon-container"><i class="fas fa-file"></i></span><span class="btn__text-container">'
+                f"{label}</span></a></li>")
+        cut = menu + len('<ul class="dropdown-menu">')
+        page.write_text(text[:cut] + item + text[cut:], encoding="utf-8")
+
+
 def staged_toc(project: Project, pages: list) -> str:
     """The table of contents Sphinx sees: each template entry expanded into its pages (``helpers.pages``)."""
     from .pages import expand_toc
@@ -109,6 +133,10 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    for page in pages:  # each page's notebook as committed (no outputs), for analysts
+        target = dest / EXTRA_DIR / "notebooks" / page.notebook
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(project.root / page.notebook, target)
     for rel in project.toc_documents():
         if rel.suffix != ".ipynb":
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
