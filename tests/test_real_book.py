@@ -197,3 +197,12 @@ def test_sources_page_and_analyst_links(built):
         hrefs = [a["href"] for a in page.select("a.rb-notebook-link")]
         assert len(hrefs) == 1 and (built / name).parent.joinpath(hrefs[0]).resolve().is_file(), name
     assert "work_area.ipynb" in (built / "book/work_area_3.html").read_text(encoding="utf-8")  # the template
+
+
+def test_the_full_edition_leaves_nothing_out(built):
+    """The complete edition: its gap ledger is empty and no page carries a 'not available' notice."""
+    ledger = " ".join(BeautifulSoup((built / "book/gaps.html").read_text(encoding="utf-8"), "html.parser")
+                      .get_text(" ").split())
+    assert f"Every page of the {YEAR} edition has the data it needs" in ledger
+    for name, soup in pages(built).items():
+        assert f"Not available for {YEAR}" not in soup.get_text(" "), name
