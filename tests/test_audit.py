@@ -100,13 +100,120 @@ def test_missing_data_is_not_run(check):
 
 
 def test_every_kind_is_tested():
-    assert set(KINDS) == {"sum_equals", "same_fact", "magnitude", "shares_at_most", "percent_range", "change_equals"}
+    assert set(KINDS) == {"sum_equals", "same_fact", "magnitude", "shares_at_most", "percent_range", "change_equals",
+                          "count_matches_list", "span_matches_dates", "same_implementers"}
+
+
+# The seven kinds of inconsistency a careful reader of the report finds, each on a consistent and an inconsistent
+# fixture (made-up values).
+COUNT = {"id": "n", "kind": "count_matches_list", "count": {"dataset": "d", "where": {"metric": "n"}},
+         "list": {"dataset": "items", "where": {"list": "l"}}}
+SPAN = {"id": "t", "kind": "span_matches_dates", "span": {"dataset": "spans", "where": {"span": "s"}},
+        "dates": {"dataset": "d", "where": {"metric": "share"}}}
+IMPLEMENTERS = {"id": "i", "kind": "same_implementers", "results": {"dataset": "initiatives", "where": {"initiative": "x"}},
+                "story": {"dataset": "stories", "where": {"initiative": "x"}}}
+
+
+def items(*names, counted=None):
+    counted = counted or {}
+    return pd.DataFrame([{"list": "l", "position": i, "label": "Things listed", "item": n, "counted": counted.get(n, True),
+                          "note": "not a thing" if n in counted else None, "section": "Endnotes", "page": 76}
+                         for i, n in enumerate(names, 1)])
+
+
+def implementers(results, story):
+    return {"initiatives": pd.DataFrame([{"initiative": "x", "implemented_by": results, "section": "Area 2", "page": 32}]),
+            "stories": pd.DataFrame([{"initiative": "x", "implemented_by": story, "section": "Area 2", "page": 33}])}
+
+
+def spans(years_stated, first, last):
+    return {"spans": frame({"span": "s", "value": years_stated, "unit": "years", "label": "The last decade"}),
+            "d": frame({"metric": "share", "value": 63.4, "ref_period": str(first)},
+                       {"metric": "share", "value": 51.9, "ref_period": str(last)})}
+
+
+def two(metric_rows):
+    return {"d": frame(*metric_rows)}
+
+
+FIXTURES = {  # kind of inconsistency: (check, consistent datasets, inconsistent datasets)
+    "one description given two different values": (
+        SAME, two([{"metric": "x", "value": 25}, {"metric": "x", "value": 25, "section": "Foreword"}]),
+        two([{"metric": "x", "value": 25}, {"metric": "x", "value": 21, "section": "Foreword"}])),
+    "the same work counted differently in two places": (
+        SAME, two([{"metric": "x", "value": 4561}, {"metric": "x", "value": 4561, "statement": "story"}]),
+        two([{"metric": "x", "value": 4561}, {"metric": "x", "value": 5000, "qualifier": "more than", "statement": "story"}])),
+    "a stated percentage change against its counts": (
+        CHANGE, two([{"metric": "a", "value": 40}, {"metric": "b", "value": 70}, {"metric": "pct", "value": 75}]),
+        two([{"metric": "a", "value": 40}, {"metric": "b", "value": 70}, {"metric": "pct", "value": 70}])),
+    "a stated count against the list after it": (
+        COUNT, {"d": frame({"metric": "n", "value": 3}), "items": items("a", "b", "c")},
+        {"d": frame({"metric": "n", "value": 6}), "items": items("a", "b", "c", "d", "e", "f", "g")}),
+    "a stated time span against its own dates": (SPAN, spans(5, 2015, 2020), spans(10, 2015, 2020)),
+    "an initiative's implementers against its story": (
+        IMPLEMENTERS, implementers("UNDP;FAO", "FAO;UNDP"), implementers("UNDP", "FAO;UNDP")),
+    "an endnote's list against its own count": (
+        COUNT, {"d": frame({"metric": "n", "value": 3}), "items": items("Chiapas", "Tabasco", "Jalisco")},
+        {"d": frame({"metric": "n", "value": 3}), "items": items("Chiapas", "Saltillo", "Jalisco", counted={"Saltillo": False})}),
+}
+
+
+@pytest.mark.parametrize("finding", list(FIXTURES))
+def test_each_kind_of_inconsistency_passes_when_consistent_and_fails_when_not(finding):
+    check, consistent, inconsistent = FIXTURES[finding]
+    good = run_checks([check], loader(**consistent))[0]
+    bad = run_checks([check], loader(**inconsistent))[0]
+    assert good.status == "pass", good.message
+    assert bad.status == "fail", bad.message
+    # both statements are named, each with where the report makes it
+    assert len(bad.statements) >= 2 and all(", p. " in s.where for s in bad.statements)
+
+
+def test_findings_name_what_differs():
+    check, _, bad = FIXTURES["an initiative's implementers against its story"]
+    assert run_checks([check], loader(**bad))[0].message == "the story adds FAO"
+    check, _, bad = FIXTURES["an endnote's list against its own count"]
+    message = run_checks([check], loader(**bad))[0].message
+    assert "lists 3, but 1 of those listed is not of the kind counted (Saltillo: not a thing)" in message
+    check, _, bad = FIXTURES["a stated time span against its own dates"]
+    assert "10 years" in run_checks([check], loader(**bad))[0].message and "5 years apart" in run_checks([check], loader(**bad))[0].message
+    # a span one year off, with dates given as years only, is loosely worded rather than contradicted
+    assert run_checks([SPAN], loader(**spans(6, 2015, 2020)))[0].status == "warning"
+
+
+def test_the_2022_audit_covers_every_kind_of_inconsistency_naming_both_statements():
+    checks = load_checks(REPO / "data/audit_checks.yml")
+    results = audit_edition(2022, REPO)
+    seen = {}
+    for check, result in zip(checks, results):
+        if result.status != "not run":
+            seen.setdefault(check["category"], []).append(result)
+    for category in ("one_description_two_values", "same_work_counted_differently", "change_against_counts",
+                     "count_against_list", "span_against_dates", "implementers_against_story",
+                     "endnote_list_against_count"):
+        assert category in seen, category
+        for result in seen[category]:
+            assert len(result.statements) >= 2 and all(", p. " in s.where for s in result.statements), result.check
+    by_id = {r.check: r for r in results}
+    assert by_id["biosphere_components_listed"].status == "fail"  # six components, seven activities named
+    assert by_id["legal_network_states_endnote"].status == "fail" and "Saltillo" in by_id["legal_network_states_endnote"].message
+    assert by_id["municipal_development_span"].status == "fail"  # "the last decade", dated 2015 and 2020
+    assert by_id["chuchilton_implementers"].message == "the story adds FAO"
+    assert by_id["cerrando_brechas_implementers"].status == "pass"
+    assert by_id["costing_agencies_listed"].status == "pass"
+
+
+def test_a_check_without_a_declared_category_is_refused(tmp_path):
+    bad = tmp_path / "checks.yml"
+    bad.write_text("categories: {a: A}\nchecks:\n  - {id: x, kind: same_fact, category: b, statements: []}\n")
+    with pytest.raises(InputError, match="category 'b'"):
+        load_checks(bad)
 
 
 def test_checks_file_is_valid_and_bad_kinds_are_refused(tmp_path):
     assert len(load_checks(REPO / "data/audit_checks.yml")) >= 15
     bad = tmp_path / "checks.yml"
-    bad.write_text("checks:\n  - {id: x, kind: vibes}\n")
+    bad.write_text("categories: {a: A}\nchecks:\n  - {id: x, kind: vibes, category: a}\n")
     with pytest.raises(InputError, match="vibes"):
         load_checks(bad)
 

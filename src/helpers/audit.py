@@ -36,10 +36,15 @@ class Statement:
     unit: str
     qualifier: str | None
     where: str
+    text: str | None = None  # a statement that is not a figure: a list, the names of implementers
+    period: str | None = None  # the date the report gives the figure
 
     @property
     def shown(self) -> str:
-        return fmt.with_unit(self.value, self.unit, self.qualifier)
+        if self.text is not None:
+            return self.text
+        shown = fmt.with_unit(self.value, self.unit, self.qualifier)
+        return f"{shown} ({self.period})" if self.period else shown
 
 
 @dataclass
@@ -51,11 +56,14 @@ class Result:
     explanation: str
     statements: list[Statement] = field(default_factory=list)
     title: str = ""  # the check in plain words, as the page names it
+    finds: str = ""  # the kind of inconsistency it looks for, in plain words
 
 
 def load_checks(path: Path) -> list[dict]:
+    """The declared checks, each with ``finds``: what kind of inconsistency it looks for, in plain words."""
     raw = read_yaml(path) or {}
     checks = raw.get("checks", [])
+    categories = raw.get("categories") or {}
     ids = [c.get("id") for c in checks]
     for i, check in enumerate(checks, start=1):
         if check.get("kind") not in KINDS:
@@ -63,6 +71,10 @@ def load_checks(path: Path) -> list[dict]:
                              f"expected one of {sorted(KINDS)}")
         if not check.get("id") or ids.count(check["id"]) > 1:
             raise InputError(f"{path}: check {i} needs a unique id")
+        if check.get("category") not in categories:
+            raise InputError(f"{path}: check {i} ({check.get('id')}) has category {check.get('category')!r}; "
+                             f"expected one of the categories declared at the top: {sorted(categories)}")
+        check["finds"] = str(categories[check["category"]])
     return checks
 
 
@@ -84,17 +96,23 @@ def select(load: Loader, ref: dict) -> pd.DataFrame:
     return frame
 
 
+def _where(row: dict) -> str:
+    where = f"{row.get('section', '?')}, p. {row.get('page', '?')}"
+    if row.get("statement") and row.get("statement") != "result":
+        where += f" ({row['statement']})"
+    return where
+
+
 def statements(rows: pd.DataFrame, value_column: str = "value") -> list[Statement]:
     out = []
     for row in rows.to_dict("records"):
-        where = f"{row.get('section', '?')}, p. {row.get('page', '?')}"
-        if row.get("statement") and row.get("statement") != "result":
-            where += f" ({row['statement']})"
+        where = _where(row)
         label = row.get("label") or row.get("description") or row.get("funding_source") or ""
         value = None if fmt.is_missing(row.get(value_column)) else float(row[value_column])
         qualifier = None if fmt.is_missing(row.get("qualifier")) else row.get("qualifier")
+        period = None if fmt.is_missing(row.get("ref_period")) else str(row["ref_period"])
         out.append(Statement(str(label), value, str(row.get("unit", "percent" if value_column == "share" else "")),
-                             qualifier, where))
+                             qualifier, where, period=period))
     return out
 
 
@@ -213,8 +231,81 @@ def check_change(check: dict, load: Loader) -> Result:
     return _result(check, "pass" if ok else "fail", message, found)
 
 
+def check_count_matches_list(check: dict, load: Loader) -> Result:
+    """A stated count against the list printed with it: as many items, each of the kind counted."""
+    stated = statements(select(load, check["count"]))
+    items = select(load, check["list"])
+    if "position" in items:
+        items = items.sort_values("position")
+    if len(stated) != 1 or stated[0].value is None or items.empty:
+        return _not_run(check, stated)
+    first = items.iloc[0].to_dict()
+    names = [str(i) for i in items["item"]]
+    listed = Statement(str(first.get("label", "")), None, "", None, _where(first), text="; ".join(names))
+    count, n = int(stated[0].value), len(names)
+    others = [r for r in items.to_dict("records") if not fmt.is_missing(r.get("counted")) and not bool(r["counted"])]
+    found = stated + [listed]
+    what = stated[0].label.lower()
+    if count != n:
+        return _result(check, "fail", f"the report gives {stated[0].shown} ({what}) and then lists {fmt.number(n)}", found)
+    if others:
+        odd = "; ".join(f"{r['item']}: {r['note']}" if not fmt.is_missing(r.get("note")) else str(r["item"])
+                        for r in others)
+        verb = "is" if len(others) == 1 else "are"
+        return _result(check, "fail", f"the report gives {stated[0].shown} ({what}) and lists {fmt.number(n)}, but "
+                                      f"{fmt.number(len(others))} of those listed {verb} not of the kind counted ({odd})",
+                       found)
+    return _result(check, "pass", f"the report gives {stated[0].shown} ({what}) and lists as many", found)
+
+
+def _year(value) -> int | None:
+    text = "" if fmt.is_missing(value) else str(value)
+    return int(text[:4]) if text[:4].isdigit() else None
+
+
+def check_span_matches_dates(check: dict, load: Loader) -> Result:
+    """A span stated in words ("the last decade") against the first and last dates given for the same change."""
+    span = statements(select(load, check["span"]))
+    dated = select(load, check["dates"])
+    years = sorted(y for y in (_year(v) for v in dated.get("ref_period", pd.Series(dtype=object))) if y is not None)
+    found = span + statements(dated)
+    if len(span) != 1 or span[0].value is None or len(years) < 2:
+        return _not_run(check, found)
+    elapsed, stated = years[-1] - years[0], span[0].value
+    message = f"the report calls it {span[0].shown}; its own dates, {years[0]} and {years[-1]}, are {fmt.number(elapsed)} years apart"
+    if _close(stated, elapsed, 0):
+        return _result(check, "pass", message, found)
+    # dates given as years only: the true span may be a year longer or shorter
+    return _result(check, "warning" if abs(stated - elapsed) <= 1 else "fail", message, found)
+
+
+def _names(value) -> set[str]:
+    return set() if fmt.is_missing(value) else {p.strip() for p in str(value).split(";") if p.strip()}
+
+
+def check_same_implementers(check: dict, load: Loader) -> Result:
+    """The UN entities an initiative's results name as implementing it, against those its story names."""
+    results, story = select(load, check["results"]).to_dict("records"), select(load, check["story"]).to_dict("records")
+    if len(results) != 1 or len(story) != 1 or not _names(story[0].get("implemented_by")):
+        return _not_run(check, [])
+    stated, told = _names(results[0].get("implemented_by")), _names(story[0].get("implemented_by"))
+    found = [Statement("Implemented by, in the results", None, "", None, _where(results[0]), text=", ".join(sorted(stated))),
+             Statement("Implemented by, in the story", None, "", None, _where(story[0]) + " (story)",
+                       text=", ".join(sorted(told)))]
+    if stated == told:
+        return _result(check, "pass", "the story names the same implementers as the results", found)
+    parts = []
+    if told - stated:
+        parts.append(f"the story adds {', '.join(sorted(told - stated))}")
+    if stated - told:
+        parts.append(f"the story leaves out {', '.join(sorted(stated - told))}")
+    return _result(check, "fail", "; ".join(parts), found)
+
+
 KINDS = {"sum_equals": check_sum, "same_fact": check_same_fact, "magnitude": check_magnitude,
-         "shares_at_most": check_shares, "percent_range": check_percent_range, "change_equals": check_change}
+         "shares_at_most": check_shares, "percent_range": check_percent_range, "change_equals": check_change,
+         "count_matches_list": check_count_matches_list, "span_matches_dates": check_span_matches_dates,
+         "same_implementers": check_same_implementers}
 
 
 def _worst(statuses) -> str:
@@ -224,7 +315,8 @@ def _worst(statuses) -> str:
 
 def _result(check: dict, status: str, message: str, found: list[Statement]) -> Result:
     title = check.get("title") or str(check["id"]).replace("_", " ").capitalize()
-    return Result(check["id"], check["kind"], status, message, check.get("explanation", ""), found, title)
+    return Result(check["id"], check["kind"], status, message, check.get("explanation", ""), found, title,
+                  check.get("finds", ""))
 
 
 def _not_run(check: dict, found: list[Statement]) -> Result:
@@ -262,7 +354,7 @@ def audit_edition(year: int, root: Path | None = None) -> list[Result]:
 
 
 def summary_frame(results: list[Result]) -> pd.DataFrame:
-    return pd.DataFrame([{"check": r.title, "id": r.check, "kind": r.kind.replace("_", " "), "status": r.status,
+    return pd.DataFrame([{"check": r.title, "id": r.check, "finds": r.finds, "status": r.status,
                           "finding": r.message} for r in results])
 
 
@@ -273,7 +365,7 @@ def details_markdown(results: list[Result]) -> str:
 
     blocks = []
     for r in results:
-        lines = [f"**{esc(r.title)}** ({esc(r.kind.replace('_', ' '))}): **{esc(r.status)}**. {esc(r.explanation)}",
+        lines = [f"**{esc(r.title)}** ({esc(r.finds.lower())}): **{esc(r.status)}**. {esc(r.explanation)}",
                  "", f"Finding: {esc(r.message)}."]
         if r.statements:
             lines += ["", "| Figure | As stated | Where |", "|---|---|---|"]

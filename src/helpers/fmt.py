@@ -55,6 +55,8 @@ def with_unit(value, unit: str, qualifier: str | None = None) -> str:
         text = ordinal(value)
     elif unit == "score":
         text = f"{number(value)} out of 100"
+    elif unit in ("years", "months", "days", "minutes"):  # a span reads with its unit: "10 years"
+        text = f"{number(value)} {UNITS[unit].label}"
     elif kind == "count":
         text = number(value)
     else:

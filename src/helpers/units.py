@@ -38,6 +38,7 @@ UNITS = {u.code: u for u in [
     Unit("cubic_metres", "m³", "measure"),
     Unit("tonnes", "t", "measure"),
     Unit("months", "months", "count"),
+    Unit("years", "years", "count"),
 ]}
 
 
