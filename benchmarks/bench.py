@@ -110,8 +110,8 @@ def jupyterbook_source(project: Path, year: int) -> Path:
             if "parameters" in cell.get("metadata", {}).get("tags", []):
                 cell["source"] = "\n".join(f"{k} = {v!r}" for k, v in {"year": year, **page.parameters}.items())
         # the pipeline's last cell, which every page of ours ends with (see helpers.execute)
-        nb["cells"].append({**FINISHING_CELL, "source": f"from helpers import page as _page\n"
-                                                        f"_page.finish({str(project / page.notebook)!r})"})
+        nb["cells"].append({**FINISHING_CELL,
+                            "source": FINISHING_CELL["source"].format(notebook=str(project / page.notebook))})
         (source / page.rel).write_text(json.dumps(nb), encoding="utf-8")
     shutil.copytree(project / "data" / str(year), source / "_extra" / "data" / str(year))
     return source

@@ -169,30 +169,6 @@ def test_about_page_records_the_build(minibook):
         assert expected in about, expected
 
 
-def test_kernel_engine_builds_the_same_page_and_reports_failures(minibook):
-    build(minibook, "--year", "2030")
-    inprocess = (minibook / "_build/2030/html/book/alpha.html").read_text()
-    kernel = build(minibook, "--year", "2030", "--engine", "kernel")
-    assert set(statuses(kernel.stdout).values()) == {"executed"}  # the engine is part of the cache key
-    from bs4 import BeautifulSoup
-
-    def article(html):
-        return " ".join(BeautifulSoup(html, "html.parser").find("article").get_text(" ").split())
-
-    assert article((minibook / "_build/2030/html/book/alpha.html").read_text()) == article(inprocess)
-    nb_path = minibook / "book/beta.ipynb"
-    nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell("1 / 0"))
-    nbformat.write(nb, nb_path)
-    done = run_cli(minibook, "build", "--no-progress", "--year", "2030", "--engine", "kernel")
-    assert done.returncode == 1 and "book/beta.ipynb failed at cell 3: ZeroDivisionError" in done.stdout
-
-
-def test_unknown_engine_is_refused(minibook):
-    done = run_cli(minibook, "build", "--year", "2030", "--engine", "warp")
-    assert done.returncode == 2 and "--engine" in done.stderr and "warp" in done.stderr
-
-
 def test_notebooks_never_share_state(minibook):
     """Each notebook runs in a fresh process: a variable set by one is not visible to the next."""
     (minibook / "book/beta.ipynb").write_text((minibook / "book/beta.ipynb").read_text())

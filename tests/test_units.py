@@ -169,7 +169,8 @@ def test_publish_replaces_the_book_and_recovers_an_interrupted_swap(tmp_path):
 
 
 def test_year_resolution(minibook):
-    from helpers.build import resolve_jobs, resolve_year
+    from helpers.build import resolve_jobs
+    from helpers.project import resolve_year
 
     project = Project(minibook)
     assert resolve_year(project, None) == 2031

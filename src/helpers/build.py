@@ -12,16 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import project_digests
+from .cache import helpers_location, project_digests
 from .errors import BuildError, InputError
 from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
-from .project import Project
+from .project import Project, resolve_year
 from .publish import SphinxRun, assemble_source, book_key, can_initialise_early, fill_about_page, publish, \
     recover_interrupted_publish, sync_tree
 
 
-ENGINES = ("inprocess", "kernel")
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
 
 
@@ -33,41 +32,34 @@ class BuildConfig:
     force: bool = False
     strict: bool = False
     progress: bool = True
-    engine: str = "inprocess"
     pdf: bool = False  # also the whole edition as one PDF (helpers.pdf)
+    timeout: int | None = None  # seconds a cell may run: execute.timeout in _config.yml, as in Jupyter Book
 
     @classmethod
     def create(cls, root: Path, year: str | int | None = None, jobs: int | None = None, force: bool = False,
-               strict: bool = False, progress: bool = True, engine: str = "inprocess",
-               pdf: bool = False) -> "BuildConfig":
+               strict: bool = False, progress: bool = True, pdf: bool = False) -> "BuildConfig":
         """Check everything the user gave before anything runs (InputError, exit 2, otherwise)."""
         project = Project(root)
-        if engine not in ENGINES:
-            raise InputError(f"--engine must be one of {', '.join(ENGINES)}, got '{engine}'")
-        return cls(project, resolve_year(project, year), resolve_jobs(jobs), force, strict, progress, engine, pdf)
+        return cls(project, resolve_year(project, year), resolve_jobs(jobs), force, strict, progress, pdf,
+                   execution_timeout(project))
 
     @property
     def html_dir(self) -> Path:
         return self.project.build_dir / str(self.year) / "html"
 
 
-def resolve_year(project: Project, year: str | int | None) -> int:
-    if year is None:
-        return project.latest_edition()
-    existing = ", ".join(map(str, project.editions())) or "none"
-    value = parse_year(year, f"editions with data: {existing}")
-    if not project.year_dir(value).is_dir():
-        raise InputError(f"no data for year {value}: {project.year_dir(value)} does not exist "
-                         f"(editions with data: {existing}; 'resultsbook new-year {value}' starts one)")
+def execution_timeout(project: Project) -> int | None:
+    """``execute.timeout`` of _config.yml: whole seconds a cell may run (-1 or absent: no limit, as in Jupyter Book)."""
+    from .project import read_yaml
+
+    config_path = project.root / "_config.yml"
+    value = ((read_yaml(config_path) or {}).get("execute") or {}).get("timeout")
+    if value is None or value == -1:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{config_path}: execute.timeout is {value!r}; expected whole seconds (1 or more), "
+                         "or -1 for no limit")
     return value
-
-
-def parse_year(text, hint: str = "") -> int:
-    """A year as the user typed it: four ASCII digits ('²' or '２０２２' are digits to Python, not years)."""
-    value = str(text).strip()
-    if not re.fullmatch(r"[0-9]{4}", value):
-        raise InputError(f"year '{text}' is not a year such as 2022" + (f" ({hint})" if hint else ""))
-    return int(value)
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -101,15 +93,6 @@ def year_lock(config: BuildConfig):
         except BlockingIOError:
             raise InputError(f"another build of {config.year} is running (lock: {lock_path})") from None
         yield
-
-
-def helpers_location(root: Path) -> tuple[Path, Path | None]:
-    """(helpers source folder to fingerprint, folder to put first on the kernels' PYTHONPATH)."""
-    if (root / "src" / "helpers" / "__init__.py").is_file():
-        return root / "src" / "helpers", root / "src"
-    import helpers
-
-    return Path(helpers.__file__).parent, None
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
@@ -208,7 +191,7 @@ def execute_pages(config: BuildConfig, out) -> tuple[list, list[Outcome], dict[s
     with phase("execute"):
         outcomes = run_notebooks(project.root, year, pages, jobs=config.jobs, force=config.force,
                                  helpers_digest=helpers_digest, requirements_digest=requirements_digest,
-                                 src_dir=src_dir, progress=config.progress, engine=config.engine)
+                                 src_dir=src_dir, progress=config.progress, timeout=config.timeout)
     print(summary_table(outcomes), file=out)
     failed = [o.notebook for o in outcomes if o.status == "failed"]
     if failed:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fingerprint import notebook_source_digest, sha256_bytes, sha256_file, tree_digest
+from .inputs import input_digest
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: executed in real kernels; inputs include folder listings
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,15 @@ class CacheRecord:
     def to_json(self) -> str:
         return json.dumps({"static_key": self.static_key, "data_files": self.data_files, "seconds": self.seconds,
                            "executed_sha256": self.executed_sha256}, indent=1, sort_keys=True)
+
+
+def helpers_location(root: Path) -> tuple[Path, Path | None]:
+    """(helpers source folder to fingerprint, folder to put first on the kernels' PYTHONPATH)."""
+    if (root / "src" / "helpers" / "__init__.py").is_file():
+        return root / "src" / "helpers", root / "src"
+    import helpers
+
+    return Path(helpers.__file__).parent, None
 
 
 def project_digests(root: Path, helpers_dir: Path) -> tuple[str, str]:
@@ -90,9 +100,8 @@ class ExecutionCache:
             return None
         if record.static_key != static_key or sha256_file(executed) != record.executed_sha256:
             return None
-        for rel, digest in record.data_files.items():
-            path = self.root / rel
-            if not path.is_file() or sha256_file(path) != digest:
+        for key, digest in record.data_files.items():  # files read and folders listed (helpers.inputs)
+            if input_digest(self.root, key) != digest:
                 return None
         return record
 

@@ -20,8 +20,6 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat every data gap as an error (exit 2)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--pdf", action="store_true", help="also the whole edition as one PDF, linked from every page")
-    b.add_argument("--engine", default="inprocess", help="inprocess (default: a fresh pre-warmed process per "
-                   "notebook) or kernel (a Jupyter kernel per notebook)")
 
     n = sub.add_parser("new-year", help="start an edition: data/YEAR with every dataset's header and metadata")
     n.add_argument("year", help="the new edition's year")
@@ -46,14 +44,14 @@ def main(argv: list[str] | None = None) -> int:
             from .build import BuildConfig, build
 
             config = BuildConfig.create(root, args.year, args.jobs, args.force, args.strict,
-                                        progress=not args.no_progress, engine=args.engine, pdf=args.pdf)
+                                        progress=not args.no_progress, pdf=args.pdf)
             index = build(config)
             print(f"Book: {index}")
         elif args.command == "new-year":
             from .newyear import new_year
             from .project import Project
 
-            from .build import parse_year
+            from .project import parse_year
 
             target = new_year(Project(root), parse_year(args.year), parse_year(args.source) if args.source else None)
             print(f"Created {target} (fill it using {target / 'CHECKLIST.md'})")
@@ -64,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             lines = edition_ledger(config, out=sys.stderr)  # the execution summary is not part of the list
             print("\n".join(lines)) if lines else print(f"no gaps in the {config.year} edition", file=sys.stderr)
         elif args.command == "validate":
-            from .build import resolve_year
-            from .project import Project
+            from .project import Project, resolve_year
             from .validate import validate_edition
 
             project = Project(root)

@@ -17,10 +17,8 @@ from .errors import InputError
 from .project import Project, find_root
 from .schema import DatasetMeta, build_schema, read_meta
 
-DEPS_ENV = "RESULTSBOOK_DEPS_FILE"
-# Set by `resultsbook build` for notebook kernels to the digest of the edition folder it has just
-# validated: when the folder still has that digest, the loader only applies types (no pandera).
-VALIDATED_ENV = "RESULTSBOOK_VALIDATED"
+from .inputs import VALIDATED as VALIDATED_ENV  # the build's digest of the folder it validated (see helpers.inputs)
+from .inputs import record_file as record_dependency
 
 
 _DATASET_GAPS: dict[str, str] = {}  # datasets a notebook asked for that the edition lacks (see page.finish)
@@ -29,13 +27,6 @@ _DATASET_GAPS: dict[str, str] = {}  # datasets a notebook asked for that the edi
 def dataset_gaps() -> dict[str, str]:
     """Datasets loaded in this process that the edition lacks or holds no rows of: name -> what is wrong."""
     return dict(_DATASET_GAPS)
-
-
-def record_dependency(path: Path) -> None:
-    target = os.environ.get(DEPS_ENV)
-    if target:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(f"{Path(path).resolve()}\n")
 
 
 @dataclass

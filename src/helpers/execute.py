@@ -1,4 +1,9 @@
-"""Run the book's notebooks with papermill, in parallel, reusing still-valid executions."""
+"""Run the book's notebooks with papermill, in parallel, reusing still-valid executions.
+
+Each notebook runs in a real Jupyter kernel (ipykernel) through papermill's standard nbclient engine, as it would in
+JupyterLab; kernels are forked from a warm kernel server (``helpers.kernels``). ``execute.timeout`` in _config.yml
+bounds each cell, as in Jupyter Book.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,11 @@ import tempfile
 import time
 import traceback as tb
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .cache import CacheRecord, ExecutionCache, ExecutionInputs
-from .data import DEPS_ENV
-from .page import NOTEBOOK_ENV
-from .project import ROOT_ENV
-from .fingerprint import sha256_file
+from .inputs import input_digest, kernel_environment, read_inputs
 
 # Tags the pipeline adds so readers see prose and charts, not plumbing.
 HIDDEN_TAGS = {"remove-cell", "remove-input", "hide-cell", "hide-input"}
@@ -43,7 +45,8 @@ class Job:
     year: int
     static_key: str
     src_dir: Path | None  # prepended to the kernel's PYTHONPATH so the project's own helpers are used
-    engine: str = "inprocess"  # "inprocess" (see helpers.engine) or "kernel" (a Jupyter kernel per notebook)
+    server: str | None = None  # the kernel server's socket (helpers.kernels); None starts kernels the usual way
+    timeout: int | None = None  # seconds a cell may run (execute.timeout)
 
 
 def present_notebook(nb: dict) -> dict:
@@ -80,8 +83,7 @@ def execute_job(job: Job) -> dict:
 
 
 def _execute_job(job: Job) -> Outcome:
-    import papermill as pm  # imported here: only workers that execute pay for it
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillExecutionError  # imported here: only workers that execute pay for it
 
     rel = job.page_rel.as_posix()
     cache = ExecutionCache(job.root, job.year)
@@ -91,64 +93,88 @@ def _execute_job(job: Job) -> Outcome:
     os.close(fd)
     out_path = Path(out_name)
     deps_file = out_path.with_suffix(".deps")
-    os.environ[ROOT_ENV] = str(job.root)
-    os.environ[DEPS_ENV] = str(deps_file)
+    # what the kernel inherits: where the project is and where to record what it reads
+    os.environ.update(kernel_environment(job.root, deps_file))
     if job.src_dir is not None:
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(job.src_dir), os.environ.get("PYTHONPATH")]))
-        if job.engine == "inprocess":  # the notebook runs in this process: the project's helpers come first
-            import sys
-
-            import helpers
-
-            sys.path.insert(0, str(job.src_dir))
-            if Path(helpers.__file__).resolve().parent.parent != job.src_dir.resolve():
-                for name in [m for m in sys.modules if m == "helpers" or m.startswith("helpers.")]:
-                    del sys.modules[name]
-    engine_name = None
-    if job.engine == "inprocess":
-        from .engine import NAME as engine_name
-    os.environ[NOTEBOOK_ENV] = str(source)
     run_source = _with_finishing_cell(source, cache.folder)
-    _send_stderr_to(log_path(job))  # the kernel's own chatter goes to a log, not the terminal
+    log = log_path(job)
+    _send_stderr_to(log)  # the kernel's own chatter goes to a log, not the terminal
     start = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(run_source), str(out_path), parameters={"year": job.year, **dict(job.parameters)}, kernel_name="python3",
-            cwd=str(source.parent), progress_bar=False, log_output=False, engine_name=engine_name,
-        )
+        run_notebook(run_source, out_path, {"year": job.year, **dict(job.parameters)}, cwd=source.parent,
+                     server=job.server, log=log, timeout=job.timeout)
     except PapermillExecutionError as exc:
         failed = _keep_failed_copy(job, out_path)
         executed = json.loads(failed.read_text(encoding="utf-8")) if failed.is_file() else {"cells": []}
         cell, src = _source_cell_position(executed, exc.cell_index)
         return Outcome(rel, "failed", time.perf_counter() - start, cell=cell, cell_source=src,
                        error=f"{exc.ename}: {exc.evalue}", traceback="\n".join(exc.traceback))
-    except Exception as exc:  # kernel died, notebook unreadable, ...
-        _keep_failed_copy(job, out_path)
-        return Outcome(rel, "failed", time.perf_counter() - start,
-                       error=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
+    except Exception as exc:  # a cell timed out, the kernel died, the notebook is unreadable, ...
+        failed = _keep_failed_copy(job, out_path)
+        executed = json.loads(failed.read_text(encoding="utf-8")) if failed.is_file() else {"cells": []}
+        running = _running_cell(executed)
+        cell, src = _source_cell_position(executed, running) if running is not None else (None, "")
+        error = f"{type(exc).__name__}: {exc}"
+        if type(exc).__name__ == "CellTimeoutError":
+            error = f"timed out: a cell ran longer than execute.timeout ({job.timeout} s in _config.yml)"
+        return Outcome(rel, "failed", time.perf_counter() - start, cell=cell, cell_source=src,
+                       error=error, traceback=tb.format_exc())
     finally:
-        data_rel = _read_deps(deps_file, job.root)
+        data_rel = read_inputs(deps_file, job.root)
         deps_file.unlink(missing_ok=True)
         run_source.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     nb = present_notebook(json.loads(out_path.read_text(encoding="utf-8")))
     out_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
-    data_files = {r: sha256_file(job.root / r) for r in sorted(data_rel)}
+    data_files = {r: input_digest(job.root, r) for r in sorted(data_rel)}
     cache.store(job.page_rel, out_path, CacheRecord(job.static_key, data_files, round(seconds, 3)))
     return Outcome(rel, "executed", seconds, data_files=data_files)
+
+
+def run_notebook(source: Path, out: Path, parameters: dict, *, cwd: Path, server: str | None, log: Path,
+                 timeout: int | None) -> None:
+    """papermill's standard execution (nbclient, a python3 kernel) of one notebook, its kernel forked by the kernel
+    server when there is one. Raises what papermill raises."""
+    import papermill as pm
+    from jupyter_core.utils import run_sync
+
+    from .kernels import kernel_manager
+
+    km = kernel_manager(server, log)
+    try:
+        pm.execute_notebook(str(source), str(out), parameters=parameters, kernel_name="python3", km=km,
+                            cwd=str(cwd), progress_bar=False, log_output=False, execution_timeout=timeout)
+    finally:  # papermill leaves running a kernel it did not start
+        try:
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+        except Exception:
+            pass  # already gone
+
+
+def _running_cell(executed: dict) -> int | None:
+    """Index of the cell papermill marked as running when execution stopped (a timeout, a dead kernel)."""
+    cells = [c for c in executed.get("cells", [])
+             if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    for index, cell in enumerate(cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+            return index
+    return None
 
 
 FINISHING_CELL = {
     "cell_type": "code", "execution_count": None, "outputs": [],
     "id": "resultsbook-finish", "metadata": {"tags": ["remove-cell", "resultsbook-finish"]},
-    "source": "from helpers import page as _page\n_page.finish()",
+    "source": "from helpers import page as _page\n_page.finish(notebook={notebook!r})",  # formatted per notebook
 }
 
 
 def _with_finishing_cell(source: Path, folder: Path) -> Path:
-    """A copy of the notebook with page.finish() as its last cell (hidden from readers)."""
+    """A copy of the notebook with page.finish() as its last cell (hidden from readers), told which notebook it
+    finishes (its Markdown names the values the page needs)."""
     nb = json.loads(source.read_text(encoding="utf-8"))
-    nb["cells"].append(dict(FINISHING_CELL))
+    nb["cells"].append(dict(FINISHING_CELL, source=FINISHING_CELL["source"].format(notebook=str(source))))
     fd, name = tempfile.mkstemp(prefix=".src-", suffix=".ipynb", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(nb, fh)
@@ -177,36 +203,9 @@ def _keep_failed_copy(job: Job, out_path: Path) -> Path:
     return target
 
 
-def _read_deps(deps_file: Path, root: Path) -> set[str]:
-    if not deps_file.is_file():
-        return set()
-    found = set()
-    for line in deps_file.read_text(encoding="utf-8").splitlines():
-        path = Path(line.strip())
-        if line.strip() and path.is_file():
-            try:
-                found.add(path.resolve().relative_to(root).as_posix())
-            except ValueError:
-                found.add(str(path))  # outside the project: still tracked by absolute path
-    return found
-
-
-def _pool(workers: int, engine: str, pending: int) -> ProcessPoolExecutor:
-    """Worker processes: with the in-process engine, one fresh process per notebook, forked from a server
-    that has the heavy libraries imported already; with kernels, forked workers that each start kernels."""
-    if engine == "inprocess":
-        from .engine import PRELOAD
-
-        ctx = multiprocessing.get_context("forkserver")
-        # pre-importing pays off when many notebooks share it; for a few, each imports only what it uses
-        ctx.set_forkserver_preload(PRELOAD if pending > workers else [])
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, max_tasks_per_child=1)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-
-
 def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
                   helpers_digest: str, requirements_digest: str, src_dir: Path | None,
-                  progress: bool = True, engine: str = "inprocess") -> list[Outcome]:
+                  progress: bool = True, timeout: int | None = None) -> list[Outcome]:
     """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order."""
     cache = ExecutionCache(root, year)
     cache.clean_leftovers()
@@ -215,33 +214,54 @@ def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
     for page in pages:
         rel = page.rel
         parameters = {"year": year, **page.parameters}
-        key = ExecutionInputs(root / page.notebook, parameters, helpers_digest,
-                              f"{requirements_digest}:{engine}").static_key()
+        key = ExecutionInputs(root / page.notebook, parameters, helpers_digest, requirements_digest).static_key()
         record = None if force else cache.lookup(rel, key)
         if record is not None:
             outcomes[rel.as_posix()] = Outcome(rel.as_posix(), "cached", record.seconds, data_files=record.data_files)
         else:
             pending.append(Job(root, page.notebook, rel, tuple(sorted(page.parameters.items())), year, key,
-                               src_dir, engine))
-
+                               src_dir, None, timeout))
     if pending:
-        from tqdm import tqdm
+        for outcome in _execute_pending(root, pending, jobs, src_dir, progress):
+            outcomes[outcome.notebook] = outcome
+    return [outcomes[page.rel.as_posix()] for page in pages]
 
-        os.environ.setdefault("MPLBACKEND", "Agg")  # no display: set before workers, servers and kernels start
-        workers = max(1, min(jobs, len(pending)))
+
+def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, progress: bool) -> list[Outcome]:
+    """Run the jobs in worker processes, each notebook in its own kernel forked by one warm kernel server.
+
+    Ctrl-C stops everything promptly (workers, server, kernels) and re-raises KeyboardInterrupt."""
+    from tqdm import tqdm
+
+    from .kernels import KernelServer
+
+    server = KernelServer(root / "_build" / "kernels", src_dir)  # imports while the workers start
+    workers = max(1, min(jobs, len(pending)))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    results: list[Outcome] = []
+    try:
+        address = server.address if server.wait_ready() else None  # no server: kernels start the usual way
+        pending = [replace(job, server=address) for job in pending]
         bar = tqdm(total=len(pending), desc=f"Executing notebooks ({workers} parallel)", unit="nb",
                    disable=not progress)
-        with _pool(workers, engine, len(pending)) as pool:
-            futures = {pool.submit(execute_job, job): job for job in pending}
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    outcome = Outcome(**future.result())
-                except Exception as exc:  # the worker itself crashed
-                    outcome = Outcome(job.page_rel.as_posix(), "failed", 0.0,
-                                      error=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
-                outcomes[outcome.notebook] = outcome
-                bar.set_postfix_str(f"{outcome.notebook}: {outcome.status}")
-                bar.update(1)
+        futures = {pool.submit(execute_job, job): job for job in pending}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                outcome = Outcome(**future.result())
+            except Exception as exc:  # the worker itself crashed
+                outcome = Outcome(job.page_rel.as_posix(), "failed", 0.0,
+                                  error=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
+            results.append(outcome)
+            bar.set_postfix_str(f"{outcome.notebook}: {outcome.status}")
+            bar.update(1)
         bar.close()
-    return [outcomes[page.rel.as_posix()] for page in pages]
+        pool.shutdown()
+    except BaseException:  # Ctrl-C or a crash here: stop the workers now rather than wait for their notebooks
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        server.stop()  # and with it any kernel still running
+    return results

@@ -15,7 +15,7 @@ from .project import Project, read_yaml
 def new_year(project: Project, year: int, source_year: int | None = None) -> Path:
     """data/<year>/ with every dataset's metadata (speaking of the new edition), a header-only CSV and a
     checklist of the rows the pages expect. Never overwrites; appears complete or not at all."""
-    from .build import resolve_year
+    from .project import resolve_year
     from .schema import read_meta
 
     target = project.year_dir(year)

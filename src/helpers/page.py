@@ -17,7 +17,6 @@ import re
 from . import fmt
 from .units import UNITS
 
-NOTEBOOK_ENV = "RESULTSBOOK_NOTEBOOK"  # set by the pipeline for the notebook being executed
 GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
 GAP_MIME = "application/vnd.resultsbook.gap+json"  # outputs the pipeline turns into the page notice and ledger
 HEADING_MIME = "application/vnd.resultsbook.heading+json"  # outputs the pipeline lifts into real sections
@@ -263,7 +262,7 @@ def finish(notebook: str | None = None) -> list[str]:
 
     from .data import dataset_gaps
 
-    path = notebook or os.environ.get(NOTEBOOK_ENV)
+    path = notebook
     if path and os.path.isfile(path):
         for key in referenced_keys(path):
             if key not in _state["glued"]:

@@ -11,7 +11,7 @@ import yaml
 
 from .errors import InputError
 
-ROOT_ENV = "RESULTSBOOK_ROOT"
+from .inputs import ROOT as ROOT_ENV, record_file, record_listing
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
 
 
@@ -78,6 +78,7 @@ class Project:
         """Years that have a data folder, oldest first."""
         if not self.data_dir.is_dir():
             return []
+        record_listing(self.data_dir)  # a page that lists editions is stale when one is added or removed
         return sorted(int(p.name) for p in self.data_dir.iterdir() if p.is_dir() and _YEAR_DIR.match(p.name))
 
     def framework_dir(self, year: int) -> Path | None:
@@ -86,7 +87,9 @@ class Project:
         folder = self.data_dir / "frameworks"
         if not folder.is_dir():
             return None
+        record_listing(folder)
         for meta_path in sorted(folder.glob("*/framework.yml")):
+            record_file(meta_path)
             meta = read_yaml(meta_path) or {}
             try:
                 first, last = int(meta["first_year"]), int(meta["last_year"])
@@ -135,3 +138,22 @@ class Project:
             if (self.root / rel).is_file():
                 return rel
         raise InputError(f"_toc.yml names '{name}', but no such .ipynb or .md file exists under {self.root}")
+
+
+def resolve_year(project: "Project", year: str | int | None) -> int:
+    if year is None:
+        return project.latest_edition()
+    existing = ", ".join(map(str, project.editions())) or "none"
+    value = parse_year(year, f"editions with data: {existing}")
+    if not project.year_dir(value).is_dir():
+        raise InputError(f"no data for year {value}: {project.year_dir(value)} does not exist "
+                         f"(editions with data: {existing}; 'resultsbook new-year {value}' starts one)")
+    return value
+
+
+def parse_year(text, hint: str = "") -> int:
+    """A year as the user typed it: four ASCII digits ('²' or '２０２２' are digits to Python, not years)."""
+    value = str(text).strip()
+    if not re.fullmatch(r"[0-9]{4}", value):
+        raise InputError(f"year '{text}' is not a year such as 2022" + (f" ({hint})" if hint else ""))
+    return int(value)

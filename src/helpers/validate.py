@@ -9,8 +9,7 @@ from .project import Project
 
 def validation_key(project: Project, year: int) -> str:
     """What a validation result depends on: the edition's bytes and the code and packages that check them."""
-    from .build import helpers_location
-    from .cache import project_digests
+    from .cache import helpers_location, project_digests
     from .fingerprint import sha256_bytes, tree_digest
 
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])

@@ -1,0 +1,71 @@
+"""The contract between a build and the kernels it starts, named in one place.
+
+A kernel is a separate process; its environment is the one channel Jupyter gives a build to tell it something. The
+build tells each kernel where the project is, which edition folder it has just validated and where to report what
+the notebook reads. The helpers report every input a notebook's output depends on: each file
+read, and each folder listed (the list of editions, the framework cycles), so the execution cache can tell when a
+page is stale (``helpers.cache``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = "RESULTSBOOK_ROOT"  # the project the notebook belongs to
+INPUTS = "RESULTSBOOK_INPUTS_FILE"  # where the helpers append the inputs they read
+VALIDATED = "RESULTSBOOK_VALIDATED"  # digest of the edition folder the build validated (the loader then only types)
+LISTING = "listing:"  # prefix of a folder-listing input, as recorded and as cached
+
+
+def kernel_environment(root: Path, inputs_file: Path) -> dict[str, str]:
+    return {ROOT: str(root), INPUTS: str(inputs_file)}
+
+
+def _record(line: str) -> None:
+    target = os.environ.get(INPUTS)
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+
+def record_file(path: Path) -> None:
+    """The notebook read this file."""
+    _record(str(Path(path).resolve()))
+
+
+def record_listing(folder: Path) -> None:
+    """The notebook's output depends on which entries this folder holds (not on their contents)."""
+    _record(LISTING + str(Path(folder).resolve()))
+
+
+def read_inputs(inputs_file: Path, root: Path) -> set[str]:
+    """The recorded inputs, relative to the root where possible (absolute otherwise, still tracked)."""
+    if not inputs_file.is_file():
+        return set()
+    found = set()
+    for line in inputs_file.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        prefix = LISTING if line.startswith(LISTING) else ""
+        path = Path(line[len(prefix):])
+        if not line or not (path.is_dir() if prefix else path.is_file()):
+            continue
+        try:
+            found.add(prefix + path.resolve().relative_to(root).as_posix())
+        except ValueError:
+            found.add(prefix + str(path))
+    return found
+
+
+def input_digest(root: Path, key: str) -> str | None:
+    """sha256 of a recorded input as it is now: a file's bytes, or a folder's sorted entry names; None if gone."""
+    from .fingerprint import sha256_bytes, sha256_file
+
+    if key.startswith(LISTING):
+        folder = root / key[len(LISTING):]
+        if not folder.is_dir():
+            return None
+        names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir())
+        return sha256_bytes("\n".join(names).encode())
+    path = root / key
+    return sha256_file(path) if path.is_file() else None
