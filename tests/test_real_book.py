@@ -206,3 +206,51 @@ def test_the_full_edition_leaves_nothing_out(built):
     assert f"Every page of the {YEAR} edition has the data it needs" in ledger
     for name, soup in pages(built).items():
         assert f"Not available for {YEAR}" not in soup.get_text(" "), name
+
+
+def _stock_run(args) -> None:
+    """One page executed by stock papermill and ipykernel, no kernel server (in its own process)."""
+    import os
+
+    import papermill as pm
+
+    source, out, parameters, root, cwd = args
+    os.environ["RESULTSBOOK_ROOT"] = root
+    os.environ.pop("MPLBACKEND", None)
+    pm.execute_notebook(source, out, parameters=parameters, kernel_name="python3", cwd=cwd, progress_bar=False)
+
+
+def test_every_page_of_the_full_edition_equals_a_stock_papermill_run(built, tmp_path):
+    """The default path (warm forked kernels, one save) gives each page the outputs stock papermill gives it."""
+    import json
+    from concurrent.futures import ProcessPoolExecutor
+
+    import nbformat
+
+    from helpers.execute import FINISHING_CELL, present_notebook
+    from helpers.pages import edition_pages
+
+    root = built.parents[2]
+    project = Project(root)
+    jobs = []
+    for page in edition_pages(project, YEAR):
+        nb = json.loads((root / page.notebook).read_text(encoding="utf-8"))
+        nb["cells"].append(dict(FINISHING_CELL, source=FINISHING_CELL["source"].format(notebook=str(root / page.notebook))))
+        source = tmp_path / page.rel.name
+        source.write_text(json.dumps(nb), encoding="utf-8")
+        jobs.append((str(source), str(tmp_path / f"stock-{page.rel.name}"), {"year": YEAR, **page.parameters}, str(root),
+                     str((root / page.notebook).parent)))  # run where the page lives, as the build does
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_stock_run, jobs))
+
+    def outputs(nb: dict) -> list:
+        return [[{k: v for k, v in o.items() if k != "metadata" or v} for o in c.get("outputs", [])]
+                for c in nb["cells"] if c["cell_type"] == "code"]
+
+    from helpers.cache import ExecutionCache
+
+    cache = ExecutionCache(root, YEAR)
+    for page, (_, stock_path, *_) in zip(edition_pages(project, YEAR), jobs):
+        stock = present_notebook(nbformat.read(stock_path, as_version=4))
+        ours = nbformat.read(cache.executed_path(page.rel), as_version=4)  # both as nbformat reads them
+        assert outputs(ours) == outputs(stock), page.rel

@@ -18,7 +18,7 @@ from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
 from .publish import SphinxRun, assemble_source, book_key, can_initialise_early, fill_about_page, publish, \
-    recover_interrupted_publish, sync_tree
+    recover_interrupted_publish, removed_extras, sync_tree
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
@@ -63,8 +63,8 @@ def execution_timeout(project: Project) -> int | None:
 
 
 def resolve_jobs(jobs: int | None) -> int:
-    if jobs is None:
-        return os.cpu_count() or 1
+    if jobs is None:  # one more than the cores: a worker spends part of each notebook waiting on its kernel
+        return (os.cpu_count() or 1) + 1
     if jobs < 1:
         raise InputError(f"--jobs must be 1 or more, got {jobs}")
     return jobs
@@ -236,6 +236,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     toc_changed = previous_toc.is_file() and previous_toc.read_bytes() != (source / "_toc.yml").read_bytes()
     if config.force or toc_changed:  # a page that left the book must leave its HTML and search entries too
         shutil.rmtree(work, ignore_errors=True)
+    gone = removed_extras(source, work / "src")  # a removed data file must leave the book too
     sync_tree(source, work / "src")
     (work / SPHINX_RUNNING).touch()
     try:
@@ -244,6 +245,8 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     except BaseException:  # a failed or interrupted Sphinx run leaves no half-updated work folder behind
         shutil.rmtree(work, ignore_errors=True)
         raise
+    for rel in gone:
+        (built / rel).unlink(missing_ok=True)
     (work / SPHINX_RUNNING).unlink()
     html = staging / "html"
     shutil.copytree(built, html, copy_function=shutil.copyfile)  # bytes only: times are not needed

@@ -15,7 +15,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="execute the notebooks for one edition and build its HTML book")
     b.add_argument("--year", help="edition to build (default: the latest folder in data/)")
-    b.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one per core)")
+    b.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one more than the cores)")
     b.add_argument("--force", action="store_true", help="re-execute every notebook and rebuild the book")
     b.add_argument("--strict", action="store_true", help="treat every data gap as an error (exit 2)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("gaps", help="list every gap of an edition, one per line: page, then what is missing")
     g.add_argument("--year", help="edition to check (default: the latest)")
-    g.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one per core)")
+    g.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one more than the cores)")
 
     v = sub.add_parser("validate", help="check one edition's data against its schemas")
     v.add_argument("--year", help="edition to check (default: the latest)")

@@ -29,10 +29,13 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Unicode
 
 PROVISIONER = "resultsbook-forked"
-# Imported once in the server; a notebook's own imports of them are then free. matplotlib.pyplot is left out on
-# purpose: it must pick its backend inside the kernel, as it does in JupyterLab (the inline backend hooks the shell).
-PRELOAD = ["numpy", "pandas", "matplotlib", "yaml", "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython",
-           "IPython.core.interactiveshell", "matplotlib_inline.backend_inline", "helpers.page", "helpers.data",
+# Imported once in the server; a notebook's own imports of them are then free. pyplot and the inline backend are
+# left out on purpose: the backend is activated, and hooks itself into the shell, inside the kernel, as in
+# JupyterLab (matplotlib_inline registers its figure display when first imported under a running shell).
+INLINE = "module://matplotlib_inline.backend_inline"  # the backend ipykernel chooses when MPLBACKEND is unset
+PRELOAD = ["numpy", "pandas", "matplotlib", "matplotlib.font_manager", "matplotlib.figure", "matplotlib.colors",
+           "matplotlib.backends.backend_svg", "matplotlib.backends.backend_agg", "yaml", "ipykernel.kernelapp",
+           "ipykernel.ipkernel", "IPython", "IPython.core.interactiveshell", "helpers.page", "helpers.data",
            "helpers.charts", "helpers.framework", "helpers.trends", "helpers.audit"]
 LAUNCHER = "ipykernel_launcher"
 
@@ -84,15 +87,28 @@ class ForkedProvisioner(LocalProvisioner):
         args = cmd[cmd.index(LAUNCHER) + 1:]
         env = dict(kwargs.get("env") or os.environ)
         cwd = str(kwargs.get("cwd") or os.getcwd())
-        pid = request_kernel(self.server, args, env, cwd, self.kernel_log or os.devnull)
+        try:
+            pid = request_kernel(self.server, args, env, cwd, self.kernel_log or os.devnull)
+        except (OSError, RuntimeError) as exc:  # no server: a kernel started the usual way, slower but the same
+            self.log.warning("kernel server unavailable (%s); starting the kernel the usual way", exc)
+            return await super().launch_kernel(cmd, **kwargs)
         self.process = _ForkedProcess(pid)
         self.pid, self.pgid, self.cwd = pid, pid, cwd  # the kernel leads its own session and process group
         return self.connection_info
 
 
-def request_kernel(server: str, args: list[str], env: dict, cwd: str, log: str) -> int:
+def request_kernel(server: str, args: list[str], env: dict, cwd: str, log: str, wait: float = 30) -> int:
+    """Ask the server for a kernel; wait up to ``wait`` seconds for it to finish importing and listen."""
+    deadline = time.monotonic() + wait
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-        conn.connect(server)
+        while True:
+            try:
+                conn.connect(server)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > deadline or os.path.exists(server + ".failed"):
+                    raise
+                time.sleep(0.02)
         conn.sendall(json.dumps({"args": args, "env": env, "cwd": cwd, "log": log}).encode() + b"\n")
         reply = json.loads(conn.makefile().readline())
     if "pid" not in reply:
@@ -104,12 +120,50 @@ def kernel_manager(server: str | None, log: Path):
     """A kernel manager for the standard ``python3`` kernel, started through the kernel server when there is one."""
     from jupyter_client.manager import AsyncKernelManager
 
-    km = AsyncKernelManager(kernel_name="python3")
+    class BookKernelManager(AsyncKernelManager):
+        """Remembers its clients: papermill leaves open the client of a kernel it did not start (see stop)."""
+
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.__dict__.setdefault("_book_clients", []).append(kc)
+            return kc
+
+    # Unix sockets, not TCP ports: a port chosen free can be taken before the kernel binds it when several kernels
+    # start at once ("Address already in use"); their paths are short (a socket path may not exceed 107 bytes)
+    import tempfile
+    import uuid
+
+    folder = os.path.dirname(server) if server else tempfile.gettempdir()
+    km = BookKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(folder, uuid.uuid4().hex[:12]))
     if server:
         spec = km.kernel_spec
         spec.metadata = dict(spec.metadata or {}, kernel_provisioner={
             "provisioner_name": PROVISIONER, "config": {"server": server, "kernel_log": str(log)}})
     return km
+
+
+def stop(km) -> None:
+    """Stop a kernel and close its clients. A forked kernel is killed with its process group at once (it holds no
+    state worth a graceful exit); any other kernel is shut down as Jupyter does."""
+    from jupyter_core.utils import run_sync
+
+    for kc in km.__dict__.get("_book_clients", []):
+        try:
+            kc.stop_channels()
+        except Exception:
+            pass
+    try:
+        provisioner = km.provisioner
+        if isinstance(provisioner, ForkedProvisioner) and provisioner.pid:
+            try:
+                os.killpg(provisioner.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            run_sync(km.cleanup_resources)()
+        elif km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:
+        pass  # already gone
 
 
 # --- the server ------------------------------------------------------------------------------------------------
@@ -136,6 +190,8 @@ def _kernel_child(request: dict, listener: socket.socket) -> None:
             if entry in sys.path:
                 sys.path.remove(entry)
             sys.path.insert(0, entry)
+        if "matplotlib" in sys.modules:  # imported in the server: give it the backend its import here would read
+            sys.modules["matplotlib"].rcParams["backend"] = os.environ.get("MPLBACKEND") or INLINE
         sys.argv = [LAUNCHER, *request["args"]]
         from ipykernel import kernelapp
 
@@ -155,15 +211,24 @@ def _kernel_child(request: dict, listener: socket.socket) -> None:
 
 
 def serve(address: str) -> None:
-    """Import the heavy libraries, then fork one kernel per request until stdin closes (the build ended)."""
+    """Import the heavy libraries, then fork one kernel per request until the build stops us (or ends)."""
+    try:
+        _serve(address)
+    except BaseException:
+        Path(address + ".failed").touch()  # kernels asked for now start the usual way (see request_kernel)
+        raise
+
+
+def _serve(address: str) -> None:
     import importlib
 
-    os.environ.pop("MPLBACKEND", None)  # each kernel chooses its backend as JupyterLab's would
+    os.environ["MPLBACKEND"] = INLINE  # what ipykernel sets before a notebook imports matplotlib (see _kernel_child)
     for name in PRELOAD:
         try:
             importlib.import_module(name)
         except ImportError:
             pass  # e.g. a project without helpers.trends: that kernel imports what it needs itself
+    os.environ.pop("MPLBACKEND")
     children: set[int] = set()
 
     def reap(*_):
@@ -188,10 +253,10 @@ def serve(address: str) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle; it then stops us
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address)
+    listener.bind(address + ".tmp")  # appears at its address only once it listens
     listener.listen(16)
+    os.replace(address + ".tmp", address)
     listener.settimeout(0.5)
-    print("ready", flush=True)
     while True:
         if _parent_gone():
             stop()
@@ -219,23 +284,21 @@ def _parent_gone() -> bool:
 
 
 class KernelServer:
-    """The kernel server of one build: started before the notebooks, stopped (with any kernel left) after."""
+    """The kernel server of one build: started before the notebooks, stopped (with any kernel left) after. Kernels
+    asked for while it still imports wait for it (``request_kernel``)."""
 
-    def __init__(self, folder: Path, src_dir: Path | None):
-        folder.mkdir(parents=True, exist_ok=True)
-        self.address = str(folder / f"kernels-{os.getpid()}.sock")
-        Path(self.address).unlink(missing_ok=True)
+    def __init__(self, src_dir: Path | None):
+        import tempfile
+
+        # a short path: a Unix socket's address may not exceed 107 bytes, and a project may live deep
+        self.folder = Path(tempfile.mkdtemp(prefix="resultsbook-kernels-"))
+        self.address = str(self.folder / "server.sock")
         env = dict(os.environ)
         if src_dir is not None:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src_dir), env.get("PYTHONPATH")]))
         self.process = subprocess.Popen([sys.executable, "-m", "helpers.kernels", self.address], env=env,
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)
-
-    def wait_ready(self) -> bool:
-        """True once the server imported its libraries and listens; False if it could not start."""
-        line = self.process.stdout.readline() if self.process.stdout else b""
-        return line.strip() == b"ready"
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -244,7 +307,9 @@ class KernelServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        Path(self.address).unlink(missing_ok=True)
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ def staged_config(project: Project, year: int) -> dict:
     config["only_build_toc_files"] = True
     # data/<year>/ is published with the book so every chart links to the CSV behind it
     config.setdefault("sphinx", {}).setdefault("config", {})["html_extra_path"] = [EXTRA_DIR]
+    extensions = config["sphinx"].setdefault("extra_extensions", [])
+    if "helpers.sphinx_ext" not in extensions:  # the pipeline's own: a pure search index, numbers as printed
+        extensions.append("helpers.sphinx_ext")
     return config
 
 
@@ -214,6 +217,15 @@ def can_initialise_early(project: Project, year: int, work: Path, toc: str) -> b
                 and (work / "out" / "_build" / ".doctrees" / "environment.pickle").is_file())
     except OSError:
         return False
+
+
+def removed_extras(source: Path, previous: Path) -> list[Path]:
+    """Files Sphinx copied into the HTML from ``previous``'s extra folder (data, notebooks) that ``source`` no
+    longer has, as paths inside the HTML: Sphinx adds extra files to its output but never removes them."""
+    old, new = previous / EXTRA_DIR, source / EXTRA_DIR
+    if not old.is_dir():
+        return []
+    return [p.relative_to(old) for p in old.rglob("*") if p.is_file() and not (new / p.relative_to(old)).is_file()]
 
 
 def sync_tree(source: Path, target: Path) -> int:

@@ -6,6 +6,8 @@
   build (about half a second of each incremental build).
 - Search finds numbers as printed: "54,421" and "70.2" are indexed and queried whole (Sphinx splits them
   into "54" and "421", and drops number-only query terms, so a reader searching a figure found nothing).
+- Words removed from a page leave the search index: Sphinx prunes a re-read page from each word's list but
+  keeps the word itself, so removed text stayed in searchindex.js.
 """
 
 from __future__ import annotations
@@ -55,7 +57,26 @@ def numbers_as_printed_language():
     return SearchEnglishNumbers
 
 
+def drop_pruned_words() -> None:
+    """After Sphinx prunes re-read or removed pages from the index, drop the words no page holds any more."""
+    from sphinx.search import IndexBuilder
+
+    original = IndexBuilder.prune
+    if getattr(original, "drops_empty_words", False):
+        return
+
+    def prune(self, docnames) -> None:
+        original(self, docnames)
+        for mapping in (self._mapping, self._title_mapping):
+            for word in [w for w, names in mapping.items() if not names]:
+                del mapping[word]
+
+    prune.drops_empty_words = True
+    IndexBuilder.prune = prune
+
+
 def setup(app):
+    drop_pruned_words()
     app.add_search_language(numbers_as_printed_language())
     app.connect("builder-inited", cache_templates)
     # early: the event stops at the first handler that returns a template name
