@@ -42,26 +42,29 @@ RSS_TARGET_MB = 1024
 
 
 class PeakRSS:
-    """Peak of the summed resident memory of a process and all its descendants, sampled every 20 ms."""
+    """Peak memory of a process and all its descendants, sampled every 50 ms: the sum of their resident sets
+    (RSS: pages shared by forked kernels are counted once per process) and of their proportional sets (PSS: each
+    shared page split between the processes sharing it, so the sum is the memory actually used)."""
 
     def __init__(self, pid: int):
-        self.root, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self.root, self.peak, self.peak_pss, self._stop = psutil.Process(pid), 0, 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
             try:
                 procs = [self.root, *self.root.children(recursive=True)]
-                total = 0
+                rss = pss = 0
                 for p in procs:
                     try:
-                        total += p.memory_info().rss
+                        full = p.memory_full_info()
+                        rss, pss = rss + full.rss, pss + getattr(full, "pss", full.rss)
                     except psutil.Error:
                         pass
-                self.peak = max(self.peak, total)
+                self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             except psutil.Error:
                 pass
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     def __enter__(self):
         self._thread.start()
@@ -73,15 +76,15 @@ class PeakRSS:
 
 
 def timed(command: list[str], cwd: Path, env: dict | None = None, measure_rss: bool = False) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of a command; fails loudly if it fails."""
+    """(seconds, (peak RSS, peak PSS) in MB) of a command; fails loudly if it fails."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    peak = 0.0
+    peak = (0.0, 0.0)
     if measure_rss:
         with PeakRSS(proc.pid) as rss:
             out, _ = proc.communicate()
-        peak = rss.peak / 2**20
+        peak = (rss.peak / 2**20, rss.peak_pss / 2**20)
     else:
         out, _ = proc.communicate()
     seconds = time.perf_counter() - started
@@ -182,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
             seconds, peak = timed(build_command(year), project, env, measure_rss=True)
             cold.append(seconds)
             rss.append(peak)
-        results["cold_s"], results["peak_rss_mb"] = median(cold), round(max(rss), 1)
+        results["cold_s"] = median(cold)
+        results["peak_rss_mb"] = round(max(r for r, _ in rss), 1)
+        results["peak_pss_mb"] = round(max(p for _, p in rss), 1)
 
         results["noop_s"] = median([timed(build_command(year), project, env)[0] for _ in runs])
         edit_times = []
@@ -233,8 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s", "pdf_s"):
         shown = f"{results[key]:>9.2f} s" if key in results else "  not measured (no Chromium)"
         print(f"  {key:<16}{shown}")
-    print(f"  {'peak_rss_mb':<16}{results['peak_rss_mb']:>9.1f} MB   (target <= {RSS_TARGET_MB:.0f} MB: "
+    print(f"  {'peak_rss_mb':<16}{results['peak_rss_mb']:>9.1f} MB   (summed RSS; target <= {RSS_TARGET_MB:.0f} MB: "
           f"{'met' if results['peak_rss_mb'] <= RSS_TARGET_MB else 'MISSED'})")
+    print(f"  {'peak_pss_mb':<16}{results['peak_pss_mb']:>9.1f} MB   (summed PSS: shared pages counted once)")
     for key, value in ratios.items():
         target = TARGETS.get(key)
         verdict = "" if target is None else f"   (target <= {target}: {'met' if value <= target else 'MISSED'})"

@@ -40,6 +40,29 @@ def site(real_book):
     server.shutdown()
 
 
+def _serve(folder: Path):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep the test output readable
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def two_editions(real_book):
+    """The 2022 book and the 2023 one built beside it, served from the folder that holds both editions."""
+    from conftest import run_cli
+
+    root = real_book.parents[2]
+    done = run_cli(root, "build", "--no-progress", "--year", "2023", timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    server = _serve(root / "_build")
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
 @pytest.fixture(scope="module")
 def browser():
     require(CHROMIUM, "Chromium")
@@ -63,18 +86,19 @@ def test_root_address_leads_to_the_home_page(site, browser):
     assert page.locator("h1").first.inner_text().startswith("UN Mexico Results Book")
 
 
-def test_every_page_loads_without_console_errors_and_images_load(site, browser):
+def test_every_page_loads_without_console_errors_failed_requests_and_images_load(site, browser):
     base, html = site
     page = browser.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    page.on("requestfailed", lambda r: errors.append(f"{page.url}: request failed: {r.url} ({r.failure})"))
+    page.on("response", lambda r: errors.append(f"{page.url}: {r.status} for {r.url}") if r.status >= 400 else None)
     pages = book_pages(html)
     assert len(pages) >= 17
     for name in pages:
-        response = page.goto(f"{base}/{name}")
+        response = page.goto(f"{base}/{name}", wait_until="networkidle")  # every request done before the next page
         assert response.status == 200, name
-        page.wait_for_load_state("load")
         broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
         assert not broken, f"{name}: images that did not load: {broken}"
     assert not errors, errors
@@ -186,3 +210,77 @@ def test_wide_tables_scroll_inside_their_box_on_a_phone(site, browser):
     assert boxes.count() >= 1
     assert page.evaluate("[...document.querySelectorAll('article table')].every(t => t.parentElement.classList.contains('rb-table-scroll'))")
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+
+
+def _charts(page) -> list[dict]:
+    """Each SVG chart of the page: its source, its drawn width, and its download link."""
+    return page.evaluate("""() => [...document.querySelectorAll('figure.rb-chart img')]
+        .filter(img => img.src.startsWith('data:image/svg+xml;base64,'))
+        .map(img => ({svg: img.src, width: img.getBoundingClientRect().width,
+                      csv: (img.closest('figure').querySelector('a.rb-download') || {}).href || ''}))""")
+
+
+def _svg(src: str):
+    import base64
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(base64.b64decode(src.split(",", 1)[1]))
+
+
+def test_chart_text_is_at_least_9_px_on_a_phone(site, browser):
+    import re
+
+    base, html = site
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    smallest = {}
+    for name in book_pages(html):
+        page.goto(f"{base}/{name}")
+        for chart in _charts(page):
+            root = _svg(chart["svg"])
+            view_width = float(root.get("viewBox").split()[2])
+            sizes = [float(m.group(1)) for el in root.iter() if el.tag.endswith("text")
+                     for m in [re.search(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([0-9.]+)px", el.get("style", ""))] if m]
+            assert sizes, f"{name}: a chart without text"
+            smallest[name] = min(smallest.get(name, 99), min(sizes) * chart["width"] / view_width)
+    assert len(smallest) >= 5
+    small = {k: round(v, 1) for k, v in smallest.items() if v < 9}
+    assert not small, f"chart text under 9 px at 375 px wide: {small}"
+
+
+def test_every_chart_download_holds_as_many_rows_as_the_chart_has_marks(site, browser):
+    import base64
+    import csv
+    import io
+    import re
+
+    base, html = site
+    page = browser.new_page()
+    checked = 0
+    for name in book_pages(html):
+        page.goto(f"{base}/{name}")
+        for chart in _charts(page):
+            marks = {el.get("id") for el in _svg(chart["svg"]).iter() if re.fullmatch(r"rb-mark-\d+", el.get("id") or "")}
+            assert chart["csv"].startswith("data:text/csv"), f"{name}: the chart's download is not its own rows"
+            rows = list(csv.DictReader(io.StringIO(base64.b64decode(chart["csv"].split(",", 1)[1]).decode())))
+            assert marks and len(rows) == len(marks), f"{name}: {len(rows)} rows for {len(marks)} marks"
+            assert {"section", "page", "source"} <= set(rows[0]) or name.endswith("analysis.html"), name
+            checked += 1
+    assert checked >= 5
+
+
+def test_the_edition_switcher_links_the_same_page_in_every_edition_built(two_editions, browser):
+    base = two_editions
+    page = browser.new_page()
+    page.goto(f"{base}/2022/html/book/chapter_1.html")
+    page.wait_for_selector("nav.rb-editions")
+    names = page.eval_on_selector_all("nav.rb-editions .rb-edition", "els => els.map(e => e.textContent)")
+    assert names == ["2023", "2022"]
+    assert page.locator("nav.rb-editions [aria-current]").inner_text() == "2022"
+    page.click("nav.rb-editions a:text('2023')")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/2023/html/book/chapter_1.html")
+    assert "2023" in page.title()
+    page.goto(f"{base}/2023/html/book/index.html")  # and back from the newer edition
+    href = page.get_attribute("nav.rb-editions a:text('2022')", "href")
+    response = page.goto(f"{base}/2023/html/book/{href}")
+    assert response.status == 200 and page.url.endswith("/2022/html/book/index.html")

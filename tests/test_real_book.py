@@ -254,3 +254,21 @@ def test_every_page_of_the_full_edition_equals_a_stock_papermill_run(built, tmp_
         stock = present_notebook(nbformat.read(stock_path, as_version=4))
         ours = nbformat.read(cache.executed_path(page.rel), as_version=4)  # both as nbformat reads them
         assert outputs(ours) == outputs(stock), page.rel
+
+
+def test_the_home_page_is_for_readers(built):
+    """What the report is, the year in brief from the data, how to read and cite, the original report and its
+    publisher; no build commands (they are on About)."""
+    soup = BeautifulSoup((built / "book/index.html").read_text(encoding="utf-8"), "html.parser")
+    text = " ".join(soup.find("article").get_text(" ").split())
+    un = load("un_system", YEAR)
+    agencies = un[(un["metric"] == "agencies") & (un["section"] == "The United Nations System in Mexico")]["value"].iloc[0]
+    assert fmt.number(agencies) in text and "The year in brief" in text
+    assert "headline" in text.lower() or "Foreword" in text
+    link = soup.select_one("p.rb-original a")
+    assert link is not None and link["href"] == "https://mexico.un.org/es"
+    assert "published by UN Mexico" in text and "Results Report 2022" in text
+    for command in ("make book", "resultsbook", "make test"):
+        assert command not in text, command
+    about = " ".join(BeautifulSoup((built / "book/about.html").read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
+    assert "make book" in about and "resultsbook new-year" in about

@@ -39,3 +39,50 @@ def test_no_logo_or_emblem_files():
     suspicious = [p for p in tracked("*") if re.search(r"(logo|emblem)", p, re.I)
                   and p.lower().endswith((".png", ".svg", ".jpg", ".jpeg", ".gif", ".ico", ".webp"))]
     assert not suspicious
+
+
+def _helpers_imports() -> dict[str, set[str]]:
+    """Each helpers module and the helpers modules it imports (at the top or inside functions)."""
+    import ast
+
+    folder = REPO / "src" / "helpers"
+    names = {p.stem for p in folder.glob("*.py")}
+    graph = {}
+    for path in folder.glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers."):
+                found.add(node.module.split(".")[1])
+        graph[path.stem] = found & names - {path.stem}
+    return graph
+
+
+def test_no_import_cycle_between_helpers_modules():
+    graph = _helpers_imports()
+    cycles = []
+
+    def visit(module, path):
+        for dep in sorted(graph.get(module, ())):
+            if dep in path:
+                cycles.append(" -> ".join(path[path.index(dep):] + [dep]))
+            elif len(path) < len(graph):
+                visit(dep, path + [dep])
+
+    for module in sorted(graph):
+        visit(module, [module])
+    assert not cycles, sorted(set(cycles))[:5]
+    assert graph["inputs"] <= {"fingerprint"}  # the contract with kernels depends on nothing else
+
+
+def test_environment_wiring_is_named_in_one_place():
+    """Names of the environment variables the build sets for the processes it starts live in helpers.inputs."""
+    offenders = []
+    for path in (REPO / "src" / "helpers").glob("*.py"):
+        if path.name == "inputs.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"[\"']RESULTSBOOK_[A-Z_]+[\"']", line):
+                offenders.append(f"{path.name}:{number}: {line.strip()}")
+    assert not offenders, offenders

@@ -59,3 +59,38 @@ function rbScrollableTables() {
   });
 }
 document.addEventListener("DOMContentLoaded", rbScrollableTables);
+
+// Editions: a switcher in the header lists every edition built (window.RB_EDITIONS, written by the build into
+// _static/rb-editions.js) and links the same page in each; an edition without that page links its home page.
+// Editions are published side by side: _build/<YEAR>/html/.
+function rbEditionSwitcher() {
+  var editions = window.RB_EDITIONS, current = window.RB_EDITION;
+  if (!editions || Object.keys(editions).length < 2 || document.querySelector(".rb-editions")) { return; }
+  var meta = document.querySelector('meta[name="rb-page"]');
+  var page = meta ? meta.getAttribute("content") : "index";
+  var root = document.documentElement.getAttribute("data-content_root") || "./";
+  var nav = document.createElement("nav");
+  nav.className = "rb-editions";
+  nav.setAttribute("aria-label", "Editions");
+  var label = document.createElement("span");
+  label.className = "rb-editions-label";
+  label.textContent = "Edition:";
+  nav.appendChild(label);
+  Object.keys(editions).sort().reverse().forEach(function (year) {
+    var item;
+    if (year === current) {
+      item = document.createElement("span");
+      item.setAttribute("aria-current", "page");
+    } else {
+      item = document.createElement("a");
+      var target = editions[year].indexOf(page) >= 0 ? page : "index";
+      item.href = root + "../../" + year + "/html/" + target + ".html";
+    }
+    item.className = "rb-edition";
+    item.textContent = year;
+    nav.appendChild(item);
+  });
+  var place = document.querySelector(".article-header-buttons") || document.querySelector(".bd-header-article");
+  if (place) { place.parentNode.insertBefore(nav, place); } else { document.body.insertBefore(nav, document.body.firstChild); }
+}
+document.addEventListener("DOMContentLoaded", rbEditionSwitcher);

@@ -17,8 +17,8 @@ from .errors import BuildError, InputError
 from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
-from .publish import SphinxRun, assemble_source, book_key, can_initialise_early, fill_about_page, publish, \
-    recover_interrupted_publish, removed_extras, sync_tree
+from .publish import assemble_source, book_key, fill_about_page, publish, recover_interrupted_publish, \
+    removed_extras, run_sphinx, sync_tree
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
@@ -142,20 +142,12 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         for leftover in (project.build_dir / ".staging").glob(f"{year}-*"):  # killed builds of this edition
             shutil.rmtree(leftover, ignore_errors=True)
         staging = project.build_dir / ".staging" / f"{year}-{os.getpid()}"
-        # Sphinx starts now, importing while the notebooks run; it builds only when told to.
-        work = project.build_dir / ".sphinx" / str(year)
+        work = project.build_dir / ".sphinx" / str(year)  # Sphinx's persistent folder: it re-reads changed pages only
         if (work / SPHINX_RUNNING).exists():  # a build was killed while Sphinx wrote: its folder is suspect
             shutil.rmtree(work, ignore_errors=True)
-        from .pages import edition_pages
-        from .publish import staged_toc
-
-        early = not config.force and can_initialise_early(project, year, work,
-                                                          staged_toc(project, edition_pages(project, year)))
-        sphinx = SphinxRun(work / "src", work / "out", project.root, early_init=early)
         try:
-            return _build_locked(config, staging, started, out, sphinx, work)
+            return _build_locked(config, staging, started, out, work)
         finally:
-            sphinx.abort()  # a no-op after a build; otherwise the waiting process just exits
             shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -166,7 +158,7 @@ def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path) -> Pa
 
     print_src = staging / "print-src"
     pdf.print_source(source, print_src)
-    singlehtml = SphinxRun(print_src, staging / "print-out", config.project.root, builder="singlehtml").go()
+    singlehtml = run_sphinx(print_src, staging / "print-out", config.project.root, builder="singlehtml")
     sources = Edition(config.year, config.project.root).load("sources")
     reports = sources[sources["kind"] == "report"]["citation"] if "kind" in sources else sources[:0]["id"]
     report = str(reports.iloc[0]).split(";")[0] if len(reports) else None
@@ -213,7 +205,7 @@ def edition_ledger(config: BuildConfig, out) -> list[str]:
     return pruned_pages(config.project, config.year, pages, outcomes, executed)[1]
 
 
-def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path) -> Path:
+def _build_locked(config: BuildConfig, staging: Path, started: float, out, work: Path) -> Path:
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
     pages, outcomes, executed = execute_pages(config, out)
@@ -241,7 +233,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     (work / SPHINX_RUNNING).touch()
     try:
         with phase("sphinx"):
-            built = sphinx.go()
+            built = run_sphinx(work / "src", work / "out", project.root)
     except BaseException:  # a failed or interrupted Sphinx run leaves no half-updated work folder behind
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -258,6 +250,9 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
         with phase("pdf"):
             make_pdf(config, work / "src", staging, html)
     with phase("publish"):
+        from .publish import write_edition_switchers
+
+        write_edition_switchers(project.build_dir, year, html)
         publish(html, config.html_dir)
         key_file.write_text(key + "\n")
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())

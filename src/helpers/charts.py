@@ -20,6 +20,10 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#882255", "#117733", "#0
 BACKGROUND = "#FFFFFF"
 TEXT = "#222222"
 WIDTH_IN = 5.2  # narrow figures keep their text legible when scaled to a 375 px phone column
+# The smallest text in a chart, in points: 5.2 in (374 pt) shrunk to a phone's 343 px column keeps it above 9 px.
+SMALLEST_PT = 10.5
+TITLE_CHARS = 44  # a 13 pt bold title wraps within the 5.2 in figure instead of widening the drawing
+MARK = "rb-mark-"  # SVG id prefix of each plotted mark (a bar, a point, a heatmap cell)
 
 
 THEME = {  # a white-grid look, set directly so that bar and line charts need not import seaborn
@@ -118,26 +122,51 @@ def bar(frame, category: str, value: str, *, title: str, unit: str, source: str,
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
     colours = [PALETTE[1] if highlight and label == highlight else PALETTE[0] for label in data[category]]
     bars = ax.barh([wrap(c) for c in data[category].astype(str)], data["_v"].fillna(0), color=colours)
-    for patch, q in zip(bars, qualifiers):
+    for i, (patch, q) in enumerate(zip(bars, qualifiers)):
+        patch.set_gid(f"{MARK}{i}")  # each bar is one mark in the SVG: as many as the download's rows
         if not fmt.is_missing(q) and q:
             patch.set_hatch("///")
             patch.set_edgecolor("#FFFFFF")
     low, high = min(0.0, float(data["_v"].min())), max(0.0, float(data["_v"].max()))
     span = (high - low) or 1.0
+    labels = []
     for i, (v, q) in enumerate(zip(data["_v"], qualifiers)):
         text = shown_value(v, unit, q)
         at = 0 if fmt.is_missing(v) else v
-        ax.text(at + span * 0.01 if at >= 0 else at - span * 0.01, i, text, va="center",
-                ha="left" if at >= 0 else "right", fontsize=11, color=TEXT)
+        labels.append(ax.text(at + span * 0.01 if at >= 0 else at - span * 0.01, i, text, va="center",
+                              ha="left" if at >= 0 else "right", fontsize=SMALLEST_PT + 0.5, color=TEXT))
     ax.set_xlim(low - (span * 0.35 if low < 0 else 0), high + span * 0.35)
     ax.axvline(0, color="#888888", linewidth=0.8)
-    ax.set_title(chart_title(title, unit))
+    _title(fig, chart_title(title, unit))
     ax.set_xlabel(unit_label(unit))
     ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
+    _make_room_for(ax, labels)
+    fig.tight_layout()
     return Chart(fig, title, unit, alt or describe_bars(frame, category, value, title, unit), source, dataset, year,
                  rows)
+
+
+def _title(fig, text: str) -> None:
+    """The chart's title from the figure's left edge (not the axes', which long category labels push right),
+    wrapped to the figure's width: a title past the edge would widen the drawing and shrink its text on a phone."""
+    fig.suptitle(wrap(text, TITLE_CHARS), x=0.01, ha="left", fontsize=THEME["axes.titlesize"],
+                 fontweight=THEME["axes.titleweight"], color=TEXT)
+
+
+def _make_room_for(ax, labels) -> None:
+    """Widen the value axis until every value label lies inside the axes: a label past the edge would widen the
+    drawing (and shrink all its text on a phone) or be cut off."""
+    renderer = ax.figure.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    (left, right), width = ax.get_xlim(), box.width or 1.0
+    over_right = max([t.get_window_extent(renderer).x1 - box.x1 for t in labels] + [0.0])
+    over_left = max([box.x0 - t.get_window_extent(renderer).x0 for t in labels] + [0.0])
+    per_pixel = (right - left) / width
+    if over_right or over_left:  # the labels keep their size in points while the axis shrinks: allow for it
+        grow = 1.0 + (over_right + over_left) / width
+        ax.set_xlim(left - over_left * per_pixel * grow * 1.1, right + over_right * per_pixel * grow * 1.1)
 
 
 def download_href(dataset: str, year: int, page_dir: Path | None = None, folder: str | None = None) -> str:
@@ -224,8 +253,10 @@ def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: i
     rows, cols = matrix.shape
     fig, ax = plt.subplots(figsize=(WIDTH_IN, max(2.5, 0.36 * rows + 1.6)))
     sns.heatmap(matrix.astype(float), annot=matrix.astype(int), fmt="d", cmap="Blues", cbar=False,
-                linewidths=0.5, linecolor="#FFFFFF", ax=ax, annot_kws={"fontsize": 9})
-    ax.set_title(chart_title(title, unit))
+                linewidths=0.5, linecolor="#FFFFFF", ax=ax, annot_kws={"fontsize": SMALLEST_PT})
+    for i, cell in enumerate(ax.texts):  # each annotated cell is one mark, and one row of the download
+        cell.set_gid(f"{MARK}{i}")
+    _title(fig, chart_title(title, unit))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.tick_params(axis="x", rotation=0 if cols <= 6 else 90)
@@ -236,7 +267,8 @@ def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: i
         top = flat.idxmax()
         alt = (f"Heatmap, {title}: {rows} rows by {cols} columns. The largest count, {int(flat.max())}, "
                f"is at {top[0]} and {top[1]}.")
-    return Chart(fig, title, unit, alt, source, dataset, year, matrix.reset_index())
+    tidy = matrix.stack().rename(unit).reset_index()  # one row per cell, as drawn (row by row)
+    return Chart(fig, title, unit, alt, source, dataset, year, tidy)
 
 
 def with_period_labels(frame, year: int, column: str = "what"):
@@ -275,23 +307,26 @@ def lines(frame, x: str, y: str, series: str, *, title: str, unit: str, source: 
 
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 4.2))
     data = frame.assign(_t=[period_position(p, year) for p in frame[x]]).sort_values("_t")
+    marks = 0
     for i, (name, points) in enumerate(data.groupby(series, sort=False)):
         colour = PALETTE[i % len(PALETTE)]
         ax.plot(points["_t"], points[y].astype(float), color=colour, label=wrap(str(name), 40))
         for t, v, q in zip(points["_t"], points[y], points["qualifier"] if "qualifier" in points else [None] * len(points)):
             qualified = not fmt.is_missing(q) and bool(q)
-            ax.plot([t], [float(v)], marker="o", color=colour, markerfacecolor="#FFFFFF" if qualified else colour)
+            point, = ax.plot([t], [float(v)], marker="o", color=colour, markerfacecolor="#FFFFFF" if qualified else colour)
+            point.set_gid(f"{MARK}{marks}")  # each point is one mark: as many as the download's rows
+            marks += 1
             ax.annotate(shown_value(v, unit, q), (t, float(v)), textcoords="offset points", xytext=(0, 7),
-                        ha="center", fontsize=9, color=TEXT)
+                        ha="center", fontsize=SMALLEST_PT, color=TEXT)
     ticks = data.drop_duplicates("_t")
     first, last = int(data["_t"].min()), int(data["_t"].max()) + 1
     ax.set_xticks(range(first, last + 1), [str(y) for y in range(first, last + 1)])  # calendar years: true time
     ax.set_xlim(first, last)
     ax.set_ylim(bottom=min(0.0, float(data[y].astype(float).min())), top=float(data[y].astype(float).max()) * 1.2)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
-    ax.set_title(chart_title(title, unit))
+    _title(fig, chart_title(title, unit))
     ax.set_ylabel(unit_label(unit))
-    ax.legend(fontsize=9, frameon=False, loc="lower right")
+    ax.legend(fontsize=SMALLEST_PT, frameon=False, loc="lower right")
     fig.tight_layout()
     if alt is None:
         alt = (f"Line chart over time, {title}: {frame[series].nunique()} series from "

@@ -60,3 +60,25 @@ def cite_row(row, sources=None) -> str:
     if source and str(source.get("kind")) in ("endnote", "named") and source.get("organisation") != "UN Mexico":
         text += f"; original source: {source['organisation']}"
     return text
+
+
+def original_report_html(sources) -> str:
+    """A paragraph naming the edition's original report and its publisher (with the publisher's address when the
+    data gives one), or saying that the edition is built from official releases only. Text from data, escaped."""
+    import html
+    import re
+
+    esc = html.escape
+    reports = [r for r in _sources_by_id(sources).values() if str(r.get("kind", "")) == "report"]
+    if not reports:
+        return ('<p class="rb-original">No Results Report is in this edition\'s data: its figures come from the '
+                'official releases listed on the Sources page.</p>')
+    report = reports[0]
+    title = str(report["citation"]).split(";")[0].strip()
+    url = "" if fmt.is_missing(report.get("url")) else str(report["url"])
+    where = ""
+    if re.fullmatch(r"https?://[^\s\"'<>]+", url):
+        shown = re.sub(r"^https?://", "", url).rstrip("/")
+        where = f' (<a href="{esc(url, quote=True)}">{esc(shown)}</a>)'
+    return (f'<p class="rb-original">The original report: <cite>{esc(title)}</cite>, published by '
+            f'{esc(str(report["organisation"]))}{where}.</p>')

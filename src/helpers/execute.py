@@ -47,6 +47,7 @@ class Job:
     src_dir: Path | None  # prepended to the kernel's PYTHONPATH so the project's own helpers are used
     server: str | None = None  # the kernel server's socket (helpers.kernels); None starts kernels the usual way
     timeout: int | None = None  # seconds a cell may run (execute.timeout)
+    start_next: bool = False  # more notebooks than workers: start the next kernel while this notebook runs
 
 
 def present_notebook(nb: dict) -> dict:
@@ -181,7 +182,8 @@ def _kernel_for(job: Job, folder: Path, cwd: Path):
         ahead["inputs"].unlink(missing_ok=True)
         ahead = None
     current = ahead or launch()
-    _AHEAD["next"] = launch()
+    if job.start_next:
+        _AHEAD["next"] = launch()
     return current["km"], current["inputs"]
 
 
@@ -286,7 +288,8 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     results: list[Outcome] = []
     try:
-        pending = [replace(job, server=server.address) for job in pending]
+        # a worker starts its next kernel ahead only when it will have a next notebook
+        pending = [replace(job, server=server.address, start_next=len(pending) > workers) for job in pending]
         bar = tqdm(total=len(pending), desc=f"Executing notebooks ({workers} parallel)", unit="nb",
                    disable=not progress)
         futures = {pool.submit(execute_job, job): job for job in pending}

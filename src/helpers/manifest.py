@@ -66,10 +66,13 @@ def render_about(manifest: BuildManifest) -> str:
     ]
     lines += [f"| `{o.notebook}` | {o.status} | {o.seconds:.1f} |" for o in manifest.outcomes]
     lines += ["", "## Data files used", "",
-              "Every file the notebooks read through the data loader, with its SHA-256 checksum.", ""]
+              "Every file the notebooks read through the data loader, and every folder whose list of entries they "
+              "used (the editions), with its SHA-256 checksum.", ""]
     if manifest.data_files:
         lines += ["| File | SHA-256 |", "|---|---|"]
-        lines += [f"| `{path}` | `{digest}` |" for path, digest in manifest.data_files.items()]
+        lines += [f"| `{path.removeprefix('listing:')}/` (the entries it holds) | `{digest}` |"
+                  if path.startswith("listing:") else f"| `{path}` | `{digest}` |"
+                  for path, digest in manifest.data_files.items()]
     else:
         lines += ["No data file was read."]
     lines += ["", "## Software", "", "| Package | Version |", "|---|---|"]

@@ -6,6 +6,8 @@
   build (about half a second of each incremental build).
 - Search finds numbers as printed: "54,421" and "70.2" are indexed and queried whole (Sphinx splits them
   into "54" and "421", and drops number-only query terms, so a reader searching a figure found nothing).
+- Each HTML page names itself (``<meta name="rb-page">``) and loads ``_static/rb-editions.js``, the list of
+  editions built, which ``helpers.publish`` writes: the header's edition switcher links the same page in each.
 - Words removed from a page leave the search index: Sphinx prunes a re-read page from each word's list but
   keeps the word itself, so removed text stayed in searchindex.js.
 """
@@ -75,8 +77,21 @@ def drop_pruned_words() -> None:
     IndexBuilder.prune = prune
 
 
+def edition_switcher_files(app) -> None:
+    if app.builder.name == "html":  # not the single-page print source: one edition, no switcher
+        app.add_js_file("rb-editions.js")
+
+
+def name_the_page(app, pagename, templatename, context, doctree) -> None:
+    import html
+
+    context["metatags"] = context.get("metatags", "") + f'\n<meta name="rb-page" content="{html.escape(pagename)}">'
+
+
 def setup(app):
     drop_pruned_words()
+    app.connect("builder-inited", edition_switcher_files)
+    app.connect("html-page-context", name_the_page)
     app.add_search_language(numbers_as_printed_language())
     app.connect("builder-inited", cache_templates)
     # early: the event stops at the first handler that returns a template name
