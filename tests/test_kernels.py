@@ -65,8 +65,16 @@ def test_the_probe_notebook_runs_exactly_as_stock_papermill_and_ipykernel(tmp_pa
         stop_kernel(km)
     finally:
         server.stop()
+    # the honest fallback: with no kernel server, kernels start the usual way and give the same outputs
+    gone = tmp_path / "no-server.sock"
+    Path(f"{gone}.failed").touch()  # what a server that could not start leaves
+    km = start_kernel(str(gone), tmp_path / "kernel.log", dict(os.environ), tmp_path)
+    with pytest.raises(PapermillExecutionError):
+        run_notebook(probe, tmp_path / "fallback.ipynb", {}, cwd=tmp_path, km=km, timeout=60)
+    stop_kernel(km)
     stock, ours = outputs(tmp_path / "stock.ipynb"), outputs(tmp_path / "ours.ipynb")
     assert ours == stock
+    assert outputs(tmp_path / "fallback.ipynb") == stock
     # and the probe shows the kernel semantics themselves
     assert [o.get("text") or o["data"]["text/plain"] for o in ours[0]] == ["A\n", "'B'", "C\n"]
     assert any("image/png" in o.get("data", {}) for o in ours[1]) and any("image/png" in o.get("data", {}) for o in ours[2])

@@ -64,15 +64,19 @@ def cite_row(row, sources=None) -> str:
 
 def original_report_html(sources) -> str:
     """A paragraph naming the edition's original report and its publisher (with the publisher's address when the
-    data gives one), or saying that the edition is built from official releases only. Text from data, escaped."""
+    data gives one), or saying that the edition is built from official releases only; empty when the data names
+    neither (the page then reports the gap once). Text from data, escaped."""
     import html
     import re
 
     esc = html.escape
-    reports = [r for r in _sources_by_id(sources).values() if str(r.get("kind", "")) == "report"]
+    known = _sources_by_id(sources).values()
+    reports = [r for r in known if str(r.get("kind", "")) == "report"]
     if not reports:
-        return ('<p class="rb-original">No Results Report is in this edition\'s data: its figures come from the '
-                'official releases listed on the Sources page.</p>')
+        if any(_official(r) for r in known):
+            return ('<p class="rb-original">No Results Report is in this edition\'s data: its figures come from '
+                    'the official releases listed on the Sources page.</p>')
+        return ""
     report = reports[0]
     title = str(report["citation"]).split(";")[0].strip()
     url = "" if fmt.is_missing(report.get("url")) else str(report["url"])

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Unicode
 
@@ -116,18 +117,17 @@ def request_kernel(server: str, args: list[str], env: dict, cwd: str, log: str, 
     return int(reply["pid"])
 
 
+class BookKernelManager(AsyncKernelManager):
+    """Remembers its clients: papermill leaves open the client of a kernel it did not start (see stop)."""
+
+    def client(self, **kwargs):
+        kc = super().client(**kwargs)
+        self.__dict__.setdefault("_book_clients", []).append(kc)
+        return kc
+
+
 def kernel_manager(server: str | None, log: Path):
     """A kernel manager for the standard ``python3`` kernel, started through the kernel server when there is one."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class BookKernelManager(AsyncKernelManager):
-        """Remembers its clients: papermill leaves open the client of a kernel it did not start (see stop)."""
-
-        def client(self, **kwargs):
-            kc = super().client(**kwargs)
-            self.__dict__.setdefault("_book_clients", []).append(kc)
-            return kc
-
     # Unix sockets, not TCP ports: a port chosen free can be taken before the kernel binds it when several kernels
     # start at once ("Address already in use"); their paths are short (a socket path may not exceed 107 bytes)
     import tempfile

@@ -226,10 +226,23 @@ def gap_notices(gaps, section_prefix: str) -> str:
 def show_markdown(text: str, missing: str | None = None) -> None:
     """Show Markdown built by code (data inside it escaped); nothing at all when it is empty, and then,
     if ``missing`` names what would have been shown, a gap is reported for it."""
-    from IPython.display import Markdown, display
+    from IPython.display import Markdown
+
+    _show(Markdown, text, missing)
+
+
+def show_html(text: str, missing: str | None = None) -> None:
+    """Show HTML built by code (data inside it escaped), as ``show_markdown`` does Markdown."""
+    from IPython.display import HTML
+
+    _show(HTML, text, missing)
+
+
+def _show(kind, text: str, missing: str | None) -> None:
+    from IPython.display import display
 
     if text and text.strip():
-        display(Markdown(text))
+        display(kind(text))
     elif missing:
         report_gap(missing)
 
