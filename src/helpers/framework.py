@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import charts, fmt
 from .data import load
@@ -17,24 +18,52 @@ def split_list(cell) -> list[str]:
 
 @dataclass
 class Framework:
-    """Every dataset a Cooperation Framework page needs, loaded once."""
+    """The datasets Cooperation Framework pages need, each loaded once, when a page first uses it: a page then
+    depends (for the execution cache) only on the data it reads."""
 
     year: int
 
-    def __post_init__(self):
+    @cached_property
+    def edition(self):
         from .data import Edition
 
-        self.edition = Edition(self.year)
-        self.work_areas = load("work_areas", self.year)
-        self.outcomes = load("outcomes", self.year)
-        self.agencies = load("agencies", self.year)
-        self.initiatives = load("initiatives", self.year).merge(
-            self.outcomes[["outcome", "work_area"]], on="outcome", how="left")
-        self.figures = load("initiative_figures", self.year)
-        self.stories = load("stories", self.year)
-        self.capacities = load("capacities", self.year)
-        self.strategic = load("strategic_areas", self.year)
-        self.sources = load("sources", self.year)
+        return Edition(self.year)
+
+    @cached_property
+    def work_areas(self):
+        return load("work_areas", self.year)
+
+    @cached_property
+    def outcomes(self):
+        return load("outcomes", self.year)
+
+    @cached_property
+    def agencies(self):
+        return load("agencies", self.year)
+
+    @cached_property
+    def initiatives(self):
+        return load("initiatives", self.year).merge(self.outcomes[["outcome", "work_area"]], on="outcome", how="left")
+
+    @cached_property
+    def figures(self):
+        return load("initiative_figures", self.year)
+
+    @cached_property
+    def stories(self):
+        return load("stories", self.year)
+
+    @cached_property
+    def capacities(self):
+        return load("capacities", self.year)
+
+    @cached_property
+    def strategic(self):
+        return load("strategic_areas", self.year)
+
+    @cached_property
+    def sources(self):
+        return load("sources", self.year)
 
     def cycle(self) -> tuple[int, int] | None:
         """(first year, last year) of the framework cycle this edition belongs to."""
