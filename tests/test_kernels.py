@@ -119,12 +119,15 @@ def test_a_bad_timeout_is_refused(minibook):
 
 
 def _build_processes(book: Path) -> list:
+    """The build's processes still alive: the command, its workers, the kernel server, and any kernel (a kernel
+    runs in the folder of its notebook)."""
     import psutil
 
     found = []
-    for proc in psutil.process_iter(["cmdline"]):
+    for proc in psutil.process_iter(["cmdline", "cwd"]):
         cmdline = " ".join(proc.info["cmdline"] or [])
-        if str(book) in cmdline and ("helpers.kernels" in cmdline or "helpers.cli" in cmdline):
+        ours = str(book) in cmdline and ("helpers.kernels" in cmdline or "helpers.cli" in cmdline)
+        if ours or (proc.info["cwd"] or "").startswith(str(book)):
             found.append(proc)
     return found
 

@@ -276,20 +276,22 @@ def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
 
 
 def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, progress: bool) -> list[Outcome]:
-    """Run the jobs in worker processes, each notebook in its own kernel forked by one warm kernel server.
+    """Run the jobs in worker processes, each notebook in its own kernel, forked by one warm kernel server when
+    several notebooks share its imports (for one notebook, importing everything first would only cost time).
 
     Ctrl-C stops everything promptly (workers, server, kernels) and re-raises KeyboardInterrupt."""
     from tqdm import tqdm
 
     from .kernels import KernelServer
 
-    server = KernelServer(src_dir)  # imports while the workers start
+    server = KernelServer(src_dir) if len(pending) > 1 else None  # imports while the workers start
     workers = max(1, min(jobs, len(pending)))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     results: list[Outcome] = []
     try:
         # a worker starts its next kernel ahead only when it will have a next notebook
-        pending = [replace(job, server=server.address, start_next=len(pending) > workers) for job in pending]
+        pending = [replace(job, server=server and server.address, start_next=len(pending) > workers)
+                   for job in pending]
         bar = tqdm(total=len(pending), desc=f"Executing notebooks ({workers} parallel)", unit="nb",
                    disable=not progress)
         futures = {pool.submit(execute_job, job): job for job in pending}
@@ -311,5 +313,6 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        server.stop()  # and with it any kernel still running
+        if server is not None:
+            server.stop()  # and with it any kernel still running
     return results
