@@ -17,8 +17,8 @@ from .errors import BuildError, InputError
 from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
-from .publish import assemble_source, book_key, fill_about_page, publish, recover_interrupted_publish, \
-    removed_extras, run_sphinx, sync_tree
+from .publish import SphinxRun, assemble_source, book_key, can_initialise_early, fill_about_page, publish, \
+    recover_interrupted_publish, removed_extras, run_sphinx, sync_tree
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
@@ -145,9 +145,18 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         work = project.build_dir / ".sphinx" / str(year)  # Sphinx's persistent folder: it re-reads changed pages only
         if (work / SPHINX_RUNNING).exists():  # a build was killed while Sphinx wrote: its folder is suspect
             shutil.rmtree(work, ignore_errors=True)
+        # Sphinx starts now, importing (and, when nothing but pages changed, initialising) while the notebooks run;
+        # it builds only when told to. Measured: edit-one 2.8-3.2 s with it, 5.1-5.6 s without (README).
+        from .pages import edition_pages
+        from .publish import staged_toc
+
+        early = not config.force and can_initialise_early(project, year, work,
+                                                          staged_toc(project, edition_pages(project, year)))
+        sphinx = SphinxRun(work / "src", work / "out", project.root, early_init=early)
         try:
-            return _build_locked(config, staging, started, out, work)
+            return _build_locked(config, staging, started, out, sphinx, work)
         finally:
+            sphinx.abort()  # a no-op after a build; otherwise the waiting process just exits
             shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -205,7 +214,7 @@ def edition_ledger(config: BuildConfig, out) -> list[str]:
     return pruned_pages(config.project, config.year, pages, outcomes, executed)[1]
 
 
-def _build_locked(config: BuildConfig, staging: Path, started: float, out, work: Path) -> Path:
+def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path) -> Path:
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
     pages, outcomes, executed = execute_pages(config, out)
@@ -233,7 +242,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, work:
     (work / SPHINX_RUNNING).touch()
     try:
         with phase("sphinx"):
-            built = run_sphinx(work / "src", work / "out", project.root)
+            built = sphinx.go()
     except BaseException:  # a failed or interrupted Sphinx run leaves no half-updated work folder behind
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -1,4 +1,4 @@
-"""The contract between a build and the kernels it starts, named in one place.
+"""The contract between a build and the processes it starts (kernels, the early Sphinx), named in one place.
 
 A kernel is a separate process; its environment is the one channel Jupyter gives a build to tell it something. The
 build tells each kernel where the project is, which edition folder it has just validated and where to report what
@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = "RESULTSBOOK_ROOT"  # the project the notebook belongs to
 INPUTS = "RESULTSBOOK_INPUTS_FILE"  # where the helpers append the inputs they read
 VALIDATED = "RESULTSBOOK_VALIDATED"  # digest of the edition folder the build validated (the loader then only types)
+SPHINX_EARLY = "RESULTSBOOK_SPHINX_EARLY"  # to the Sphinx process started early: "init" initialise before "go"
 LISTING = "listing:"  # prefix of a folder-listing input, as recorded and as cached
 
 

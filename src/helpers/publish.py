@@ -14,6 +14,7 @@ import yaml
 
 from .errors import BuildError
 from .fingerprint import sha256_bytes, tree_digest
+from .inputs import SPHINX_EARLY as EARLY_ENV
 from .manifest import ABOUT_MARKER, BuildManifest, render_about
 from .project import Project, read_yaml
 
@@ -163,24 +164,65 @@ def fill_about_page(source: Path, manifest: BuildManifest) -> None:
             page.write_text(text.replace(ABOUT_MARKER, render_about(manifest)), encoding="utf-8")
 
 
+class SphinxRun:
+    """A strict Jupyter Book build, started early (imports done while notebooks run), run on ``go()``."""
+
+    def __init__(self, source: Path, output: Path, project_root: Path | None = None, early_init: bool = False,
+                 builder: str = "html"):
+        import tempfile
+
+        self.source, self.output, self.project_root, self.builder = source, output, project_root, builder
+        self.log = tempfile.TemporaryFile(mode="w+")
+        command = [sys.executable, "-m", "helpers.sphinx_runner", "build", str(source), "--path-output",
+                   str(output), "--builder", builder, *STRICT_FLAGS]
+        env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1",
+                   **{EARLY_ENV: "init" if early_init else "imports"})
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
+                                        text=True, env=env)
+
+    def abort(self) -> None:
+        """Stop a process that was not told to build: it has only imported and read, never written."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def go(self) -> Path:
+        """Build; returns the HTML folder or raises BuildError with Sphinx's warnings and errors."""
+        try:
+            self.process.communicate("go\n")
+        except BaseException:
+            self.process.kill()
+            raise
+        self.log.seek(0)
+        text = self.log.read()
+        self.log.close()
+        html = self.output / "_build" / self.builder
+        if self.process.returncode != 0 or not (html / "index.html").is_file():
+            messages = [line for line in text.splitlines()
+                        if "WARNING" in line or "ERROR" in line or "Error" in line or "Exception" in line]
+            detail = ANSI.sub("", "\n".join(messages[-40:]) or text[-4000:])
+            if self.project_root is not None:  # point at the project's files, not the work copy
+                detail = detail.replace(f"{self.source}/", f"{self.project_root}/")
+            raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
+        return html
+
+
+def can_initialise_early(project: Project, year: int, work: Path, toc: str) -> bool:
+    """True when Sphinx may be initialised before this build's pages are in place: the previous build in
+    ``work`` used byte-identical configuration and table of contents (pages are then found by mtime)."""
+    config = yaml.safe_dump(staged_config(project, year), sort_keys=False)
+    try:
+        return ((work / "src" / "_config.yml").read_text(encoding="utf-8") == config
+                and (work / "src" / "_toc.yml").read_text(encoding="utf-8") == toc
+                and (work / "out" / "_build" / ".doctrees" / "environment.pickle").is_file())
+    except OSError:
+        return False
+
+
 def run_sphinx(source: Path, output: Path, project_root: Path | None = None, builder: str = "html") -> Path:
-    """A strict Jupyter Book build (``jupyter-book build``, in its own process); returns the output folder or raises
-    BuildError with Sphinx's warnings and errors, pointing at the project's files rather than the work copy."""
-    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main(prog_name='jupyter-book')",
-               "build", str(source), "--path-output", str(output), "--builder", builder, *STRICT_FLAGS]
-    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
-    process = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, env=env)
-    html = output / "_build" / builder
-    if process.returncode != 0 or not (html / "index.html").is_file():
-        text = process.stdout
-        messages = [line for line in text.splitlines()
-                    if "WARNING" in line or "ERROR" in line or "Error" in line or "Exception" in line]
-        detail = ANSI.sub("", "\n".join(messages[-40:]) or text[-4000:])
-        if project_root is not None:
-            detail = detail.replace(f"{source}/", f"{project_root}/")
-        raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
-    return html
+    """A strict Jupyter Book build, started now and run at once (see ``SphinxRun``)."""
+    return SphinxRun(source, output, project_root, builder=builder).go()
 
 
 def removed_extras(source: Path, previous: Path) -> list[Path]:

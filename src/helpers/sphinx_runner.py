@@ -1,0 +1,52 @@
+"""``python -m helpers.sphinx_runner ARGS``: Jupyter Book's command line, started ahead of time.
+
+The build starts this process while notebooks still execute. It imports Jupyter Book, Sphinx and the
+theme (the slow part of every Sphinx run) and waits for a line on standard input: ``go`` runs
+``jupyter-book ARGS``; anything else exits without building.
+
+With RESULTSBOOK_SPHINX_EARLY=init (used only when the configuration and table of contents are the same
+bytes as in the previous build) it goes one step further: Sphinx is initialised (extensions, configuration,
+the saved environment) and the wait happens just before ``Sphinx.build``, which then finds the pages that
+changed by their modification times as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from helpers.inputs import SPHINX_EARLY as EARLY_ENV
+
+
+def _told_to_go() -> bool:
+    return sys.stdin.readline().strip() == "go"
+
+
+def main() -> int:
+    import sphinx.application
+    from jupyter_book.cli.main import main as jupyter_book
+
+    import myst_nb  # noqa: F401
+    import sphinx_book_theme  # noqa: F401
+
+    if os.environ.get(EARLY_ENV) == "init":
+        build = sphinx.application.Sphinx.build
+
+        def build_when_told(self, *args, **kwargs):
+            if not _told_to_go():
+                raise SystemExit(0)
+            return build(self, *args, **kwargs)
+
+        sphinx.application.Sphinx.build = build_when_told
+    elif not _told_to_go():
+        return 0
+    sys.argv = ["jupyter-book", *sys.argv[1:]]
+    try:
+        jupyter_book()
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
