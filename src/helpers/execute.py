@@ -84,8 +84,6 @@ def execute_job(job: Job) -> dict:
 
 
 def _execute_job(job: Job) -> Outcome:
-    from papermill.exceptions import PapermillExecutionError  # imported here: only workers that execute pay for it
-
     rel = job.page_rel.as_posix()
     cache = ExecutionCache(job.root, job.year)
     cache.folder.mkdir(parents=True, exist_ok=True)
@@ -97,6 +95,9 @@ def _execute_job(job: Job) -> Outcome:
     _send_stderr_to(log_path(job))  # papermill's and nbclient's chatter goes to a log, not the terminal
     start = time.perf_counter()
     km, deps_file = _kernel_for(job, cache.folder, source.parent)
+    # imported here, as the kernel starts: only workers that execute pay for papermill
+    from papermill.exceptions import PapermillExecutionError
+
     try:
         run_notebook(run_source, out_path, {"year": job.year, **dict(job.parameters)}, cwd=source.parent, km=km,
                      timeout=job.timeout)
