@@ -16,6 +16,11 @@ def split_list(cell) -> list[str]:
     return [part.strip() for part in str(cell).split(";") if part.strip()]
 
 
+def _dataset(name: str) -> cached_property:
+    """An attribute holding one dataset of the edition, loaded when first used."""
+    return cached_property(lambda self: load(name, self.year))
+
+
 @dataclass
 class Framework:
     """The datasets Cooperation Framework pages need, each loaded once, when a page first uses it: a page then
@@ -29,41 +34,18 @@ class Framework:
 
         return Edition(self.year)
 
-    @cached_property
-    def work_areas(self):
-        return load("work_areas", self.year)
-
-    @cached_property
-    def outcomes(self):
-        return load("outcomes", self.year)
-
-    @cached_property
-    def agencies(self):
-        return load("agencies", self.year)
+    work_areas = _dataset("work_areas")
+    outcomes = _dataset("outcomes")
+    agencies = _dataset("agencies")
+    figures = _dataset("initiative_figures")
+    stories = _dataset("stories")
+    capacities = _dataset("capacities")
+    strategic = _dataset("strategic_areas")
+    sources = _dataset("sources")
 
     @cached_property
     def initiatives(self):
         return load("initiatives", self.year).merge(self.outcomes[["outcome", "work_area"]], on="outcome", how="left")
-
-    @cached_property
-    def figures(self):
-        return load("initiative_figures", self.year)
-
-    @cached_property
-    def stories(self):
-        return load("stories", self.year)
-
-    @cached_property
-    def capacities(self):
-        return load("capacities", self.year)
-
-    @cached_property
-    def strategic(self):
-        return load("strategic_areas", self.year)
-
-    @cached_property
-    def sources(self):
-        return load("sources", self.year)
 
     def cycle(self) -> tuple[int, int] | None:
         """(first year, last year) of the framework cycle this edition belongs to."""
