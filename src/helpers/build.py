@@ -163,14 +163,14 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
 def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path) -> Path:
     """The whole edition as one PDF inside the staged HTML book, linked from its pages (see helpers.pdf)."""
     from . import pdf
+    from .citations import original_report, report_title
     from .data import Edition
 
     print_src = staging / "print-src"
     pdf.print_source(source, print_src)
     singlehtml = run_sphinx(print_src, staging / "print-out", config.project.root, builder="singlehtml")
-    sources = Edition(config.year, config.project.root).load("sources")
-    reports = sources[sources["kind"] == "report"]["citation"] if "kind" in sources else sources[:0]["id"]
-    report = str(reports.iloc[0]).split(";")[0] if len(reports) else None
+    found = original_report(Edition(config.year, config.project.root).load("sources"))
+    report = report_title(found) if found is not None else None
     title = pdf.edition_title(config.project, config.year)
     target = html / pdf.pdf_name(config.year)
     pdf.print_pdf(pdf.print_document(singlehtml, title, config.year, report), target, title, config.year)

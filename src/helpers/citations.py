@@ -62,6 +62,16 @@ def cite_row(row, sources=None) -> str:
     return text
 
 
+def original_report(sources) -> dict | None:
+    """The edition's Results Report as its sources name it (the row of kind "report"), or None."""
+    return next((r for r in _sources_by_id(sources).values() if str(r.get("kind", "")) == "report"), None)
+
+
+def report_title(report: dict) -> str:
+    """'United Nations Mexico, Results Report 2022 (March 2023)': the citation without its remark."""
+    return str(report["citation"]).split(";")[0].strip()
+
+
 def original_report_html(sources) -> str:
     """A paragraph naming the edition's original report and its publisher (with the publisher's address when the
     data gives one), or saying that the edition is built from official releases only; empty when the data names
@@ -70,15 +80,13 @@ def original_report_html(sources) -> str:
     import re
 
     esc = html.escape
-    known = _sources_by_id(sources).values()
-    reports = [r for r in known if str(r.get("kind", "")) == "report"]
-    if not reports:
-        if any(_official(r) for r in known):
+    report = original_report(sources)
+    if report is None:
+        if any(_official(r) for r in _sources_by_id(sources).values()):
             return ('<p class="rb-original">No Results Report is in this edition\'s data: its figures come from '
                     'the official releases listed on the Sources page.</p>')
         return ""
-    report = reports[0]
-    title = str(report["citation"]).split(";")[0].strip()
+    title = report_title(report)
     url = "" if fmt.is_missing(report.get("url")) else str(report["url"])
     where = ""
     if re.fullmatch(r"https?://[^\s\"'<>]+", url):
