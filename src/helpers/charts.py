@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import fmt
 from .project import find_root
+from .i18n import msg
 from .units import unit_label
 
 # Colour-blind-safe colours from Okabe & Ito (2008) and Paul Tol's palettes, keeping only those with at
@@ -74,9 +75,9 @@ def plotted_rows(frame, columns: list[str]):
 def shown_value(value, unit: str, qualifier=None) -> str:
     """A bar's or point's label: the value as printed, with its qualifier ('more than 54,000')."""
     if fmt.is_missing(value):
-        return fmt.MISSING
+        return fmt.missing()
     text = fmt.percent(value) if unit in ("percent", "percent_change") else fmt.number(value)
-    return f"{qualifier} {text}" if not fmt.is_missing(qualifier) and qualifier else text
+    return f"{fmt.qualifier_text(qualifier)} {text}" if not fmt.is_missing(qualifier) and qualifier else text
 
 
 def wrap(label: str, width: int = 24) -> str:
@@ -194,7 +195,7 @@ def _caption(chart: Chart) -> str:
     return (f'<figcaption><span class="rb-chart-title">{esc(chart_title(chart.title, chart.unit))}</span><br>'
             f'<span class="rb-source">{esc(chart.source)}</span> '
             f'<a class="rb-download" href="{esc(csv_href(chart))}" download="{esc(name)}">'
-            f"Download the data behind it (CSV)</a></figcaption>")
+            f"{esc(msg('chart.download'))}</a></figcaption>")
 
 
 def to_html(chart: Chart) -> str:
@@ -222,7 +223,7 @@ def show(chart: Chart) -> None:
     if chart.figure is None and chart.single is None:
         from .page import report_gap
 
-        report_gap(f"chart: {chart.title}")
+        report_gap(msg("chart.gap", title=chart.title))
         return
     display(HTML(to_html(chart)))
 
@@ -231,14 +232,14 @@ def describe_bars(frame, category: str, value: str, title: str, unit: str) -> st
     """Alt text: what the chart shows and its main finding, from the data itself."""
     data = frame[[category, value]].dropna(subset=[value])
     if data.empty:
-        return f"Bar chart of {title}: no values are available."
+        return msg("chart.bar.alt_empty", title=title)
     top = data.loc[data[value].astype(float).idxmax()]
     low = data.loc[data[value].astype(float).idxmin()]
     show = (lambda v: fmt.percent(v)) if unit == "percent" else (lambda v: f"{fmt.number(v)} {unit_label(unit)}")
     missing = len(frame) - len(data)
-    gap = f" {missing} value(s) are not available." if missing else ""
-    return (f"Horizontal bar chart, {title}, with {len(frame)} bars. The highest is "
-            f"{top[category]} at {show(top[value])}; the lowest is {low[category]} at {show(low[value])}.{gap}")
+    gap = (" " + msg("chart.bar.alt_missing", count=missing)) if missing else ""
+    return msg("chart.bar.alt", title=title, bars=len(frame), top=top[category], top_value=show(top[value]),
+               low=low[category], low_value=show(low[value])) + gap
 
 
 def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: int, xlabel: str = "",
@@ -265,8 +266,8 @@ def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: i
     if alt is None:
         flat = matrix.stack()
         top = flat.idxmax()
-        alt = (f"Heatmap, {title}: {rows} rows by {cols} columns. The largest count, {int(flat.max())}, "
-               f"is at {top[0]} and {top[1]}.")
+        alt = msg("chart.heatmap.alt", title=title, rows=rows, cols=cols, largest=fmt.number(int(flat.max())),
+                  row=top[0], col=top[1])
     tidy = matrix.stack().rename(unit).reset_index()  # one row per cell, as drawn (row by row)
     return Chart(fig, title, unit, alt, source, dataset, year, tidy)
 
@@ -329,6 +330,6 @@ def lines(frame, x: str, y: str, series: str, *, title: str, unit: str, source: 
     ax.legend(fontsize=SMALLEST_PT, frameon=False, loc="lower right")
     fig.tight_layout()
     if alt is None:
-        alt = (f"Line chart over time, {title}: {frame[series].nunique()} series from "
-               f"{period_text(ticks[x].iloc[0], year)} to {period_text(ticks[x].iloc[-1], year)}.")
+        alt = msg("chart.lines.alt", title=title, series=frame[series].nunique(),
+                  start=period_text(ticks[x].iloc[0], year), end=period_text(ticks[x].iloc[-1], year))
     return Chart(fig, title, unit, alt, source, dataset, year, rows)

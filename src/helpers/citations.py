@@ -4,8 +4,7 @@ or from an official release used directly (publisher, title, date). One place, f
 from __future__ import annotations
 
 from . import fmt
-
-REPORT = "United Nations Mexico, Results Report"
+from .i18n import msg, plural
 
 
 def _sources_by_id(sources) -> dict[str, dict]:
@@ -35,17 +34,18 @@ def cite_rows(frame, sources=None, edition: int | None = None) -> str:
     if len(report_rows):
         places = sorted({(str(r.section), int(r.page)) for r in report_rows.itertuples(index=False)
                          if not fmt.is_missing(r.page)}, key=lambda sp: sp[1])
-        where = f" ({'; '.join(f'{s}, p. {p}' for s, p in places)})" if places else ""
-        report = f"{REPORT} {edition}" if edition else REPORT
+        where = "; ".join(msg("cite.section_page", section=s, page=p) for s, p in places)
+        where = f" ({where})" if places else ""
+        report = msg("cite.report_edition", year=edition) if edition else msg("cite.report")
         origin = ""
         if known and "source" in report_rows:
             orgs = [known[i]["organisation"] for i in sorted(set(report_rows["source"].astype(str))) if i in known]
             named = [o for o in dict.fromkeys(orgs) if o != "UN Mexico"]
-            origin = f" Original source: {', '.join(named)}." if named else " The report cites no original source."
-        parts.append(f"Source: {report}{where}.{origin}")
+            origin = " " + (msg("cite.original_source", names=", ".join(named)) if named else msg("cite.no_original"))
+        parts.append(msg("cite.source", report=report + where) + origin)
     releases = [release_text(known[i]) for i in sorted(official_ids)]
     if releases:
-        parts.append(f"{'Source' if len(releases) == 1 else 'Sources'}: {'; '.join(releases)}.")
+        parts.append(plural("cite.releases", len(releases), releases="; ".join(releases)))
     return " ".join(parts)
 
 
@@ -55,10 +55,11 @@ def cite_row(row, sources=None) -> str:
     source = known.get(str(getattr(row, "source", "")))
     if _official(source):
         return release_text(source)
-    where = f"{row.section}, p. {row.page}" if not fmt.is_missing(getattr(row, "page", None)) else ""
-    text = f"Results Report, {where}" if where else "Results Report"
+    has_page = not fmt.is_missing(getattr(row, "page", None))
+    where = msg("cite.section_page", section=row.section, page=row.page) if has_page else ""
+    text = msg("cite.short_report", where=where) if where else msg("cite.short")
     if source and str(source.get("kind")) in ("endnote", "named") and source.get("organisation") != "UN Mexico":
-        text += f"; original source: {source['organisation']}"
+        text += msg("cite.short_original", organisation=source["organisation"])
     return text
 
 
@@ -83,8 +84,7 @@ def original_report_html(sources) -> str:
     report = original_report(sources)
     if report is None:
         if any(_official(r) for r in _sources_by_id(sources).values()):
-            return ('<p class="rb-original">No Results Report is in this edition\'s data: its figures come from '
-                    'the official releases listed on the Sources page.</p>')
+            return f'<p class="rb-original">{esc(msg("cite.official_only"))}</p>'
         return ""
     title = report_title(report)
     url = "" if fmt.is_missing(report.get("url")) else str(report["url"])
@@ -92,5 +92,6 @@ def original_report_html(sources) -> str:
     if re.fullmatch(r"https?://[^\s\"'<>]+", url):
         shown = re.sub(r"^https?://", "", url).rstrip("/")
         where = f' (<a href="{esc(url, quote=True)}">{esc(shown)}</a>)'
-    return (f'<p class="rb-original">The original report: <cite>{esc(title)}</cite>, published by '
-            f'{esc(str(report["organisation"]))}{where}.</p>')
+    before, after = esc(msg("cite.original_report")).split("{title}")  # the title is a <cite>, the rest text
+    after = after.replace("{publisher}", esc(str(report["organisation"])) + where)
+    return f'<p class="rb-original">{before}<cite>{esc(title)}</cite>{after}</p>'

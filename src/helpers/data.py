@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .i18n import msg
 from .project import Project, find_root
 from .schema import DatasetMeta, build_schema, read_meta
 
@@ -316,23 +317,22 @@ class Edition:
             return self.framework.load(name)
         if not (self.folder / f"{name}.csv").is_file():
             cycle_dataset = any((self.project.data_dir / "frameworks").glob(f"*/{name}.yml"))
-            _DATASET_GAPS[name] = (f"no Cooperation Framework cycle in data/frameworks/ covers {self.year}"
-                                   if cycle_dataset and self.framework is None
-                                   else f"no {self.display(self.folder / f'{name}.csv')}")
+            _DATASET_GAPS[name] = (msg("gaps.no_cycle", year=self.year) if cycle_dataset and self.framework is None
+                                   else msg("gaps.no_file", path=self.display(self.folder / f"{name}.csv")))
             return self.empty(self.meta(name))  # a gap, listed in the ledger; never another year's values
         frame, meta = self.raw(name)
         record_dependency(self.folder / f"{name}.csv")
         record_dependency(self.folder / f"{name}.yml")
         if frame.empty:
-            _DATASET_GAPS[name] = f"{self.display(self.folder / f'{name}.csv')} has no rows"
+            _DATASET_GAPS[name] = msg("gaps.file_no_rows", path=self.display(self.folder / f"{name}.csv"))
         if self.prevalidated():
-            return apply_types(frame, meta)
+            return in_language(apply_types(frame, meta))
         display = self.display(self.folder / f"{name}.csv")
         typed = validate_frame(frame, meta, display, self.lookups_for(meta))
         problems = self.provenance_problems(name, typed, display)
         if problems:
             raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems])
-        return typed
+        return in_language(typed)
 
     def official_sources(self) -> set[str]:
         """Ids of the sources that are official releases used directly (kind 'official')."""
@@ -367,6 +367,25 @@ class Edition:
                         problems.append(Problem(display, index + 1, column, None,
                                                 f"a {column} for an official release"))
         return problems
+
+
+def in_language(frame, lang: str | None = None):
+    """The frame with each text column in the page's language: ``summary`` takes ``summary_es`` on a Spanish page
+    wherever that holds text (the English words stay where no translation is given yet)."""
+    from .i18n import DEFAULT, language, translated
+
+    lang = lang or language()
+    if lang == DEFAULT:
+        return frame
+    columns = [c for c in frame.columns if translated(c, lang) in frame.columns]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        words = frame[translated(column, lang)]
+        given = words.notna() & (words.astype(str).str.strip() != "")
+        frame[column] = frame[column].astype(object).where(~given, words)
+    return frame
 
 
 def load(name: str, year: int, root: Path | None = None):

@@ -8,8 +8,16 @@ import pandas as pd
 
 from .charts import download_href
 from .data import Edition, record_dependency
+from .i18n import DEFAULT, language, msg
 from .schema import ColumnSpec
 from .units import UNITS
+
+
+def metadata_text(text) -> str:
+    """Metadata is written in English: on a page in another language it is marked as English (for screen readers
+    and translators) rather than passed off as the page's language."""
+    escaped = html.escape(str(text))
+    return escaped if language() == DEFAULT else f'<span lang="{DEFAULT}">{escaped}</span>'
 
 
 def catalogue(year: int) -> pd.DataFrame:
@@ -28,8 +36,8 @@ def catalogue(year: int) -> pd.DataFrame:
         link = f'<a href="{html.escape(download_href(name, year, folder=folder))}" download>' \
                f"<code>{html.escape(shown)}.csv</code></a>"
         # the table is rendered without escaping (for the link): every text from the metadata is escaped here
-        rows.append({"name": name, "link": link, "title": html.escape(str(meta.title)), "rows": count,
-                     "description": html.escape(str(meta.description))})
+        rows.append({"name": name, "link": link, "title": metadata_text(meta.title), "rows": count,
+                     "description": metadata_text(meta.description)})
     return pd.DataFrame(rows)
 
 
@@ -38,23 +46,24 @@ def package_links_html(year: int) -> str:
     from .datapackage import zip_name
 
     base = download_href("datapackage", year).rsplit("/", 2)[0]  # the book's data/ folder, from this page
-    return (f'<p class="rb-package">The whole edition as a <a href="{html.escape(base)}/datapackage.json">'
-            f"Frictionless Data Package</a> (datapackage.json: every field's type, unit, constraints and keys), "
-            f'or all of it in one <a href="{html.escape(base)}/{html.escape(zip_name(year))}" download>zip file</a>.'
-            "</p>")
+    text = html.escape(msg("dictionary.package"))  # the links' places are marked [package] and [zip] in the message
+    text = text.replace("[package]", f'<a href="{html.escape(base)}/datapackage.json">', 1).replace("[/package]", "</a>", 1)
+    text = text.replace("[zip]", f'<a href="{html.escape(base)}/{html.escape(zip_name(year))}" download>', 1)
+    return f'<p class="rb-package">{text.replace("[/zip]", "</a>", 1)}</p>'
 
 
 def rules(spec: ColumnSpec) -> str:
     """A column's constraints in words."""
-    parts = [spec.type, "may be empty" if spec.nullable else "required"]
+    parts = [msg(f"dictionary.type.{spec.type}"), msg("dictionary.nullable" if spec.nullable else "dictionary.required")]
     if spec.min is not None:
-        parts.append(f"at least {spec.min:g}")
+        parts.append(msg("dictionary.min", value=f"{spec.min:g}"))
     if spec.max is not None:
-        parts.append(f"at most {spec.max:g}")
+        parts.append(msg("dictionary.max", value=f"{spec.max:g}"))
     if spec.allowed:
-        parts.append("one of: " + ", ".join(map(str, spec.allowed)))
+        parts.append(msg("dictionary.allowed", values=", ".join(map(str, spec.allowed))))
     if spec.references:
-        parts.append(f"values from {spec.references}" + (f", separated by '{spec.separator}'" if spec.separator else ""))
+        parts.append(msg("dictionary.references", target=spec.references)
+                     + (msg("dictionary.separator", separator=spec.separator) if spec.separator else ""))
     return "; ".join(parts)
 
 
@@ -63,19 +72,22 @@ def columns_html(year: int) -> str:
     blocks = []
     for holder, name in Edition(year).holders():
         meta = holder.meta(name)
-        key = ", ".join(meta.primary_key) or "none"
-        rows = "".join(f"<tr><td><code>{html.escape(spec.name)}</code></td><td>{html.escape(spec.description)}</td>"
+        key = ", ".join(meta.primary_key) or msg("dictionary.no_key")
+        rows = "".join(f"<tr><td><code>{html.escape(spec.name)}</code></td><td>{metadata_text(spec.description)}</td>"
                        f"<td>{html.escape(rules(spec))}</td></tr>" for spec in meta.columns.values())
         note = ""
         if meta.unit_column:
-            note = (f"<p>The <code>{html.escape(meta.unit_column)}</code> column gives the unit of "
-                    f"<code>{html.escape(meta.value_column)}</code>; "
-                    "percentages must lie between 0 and 100 and counts must be whole numbers of 0 or more.</p>")
-        blocks.append(f'<table class="rb-table"><caption>{html.escape(meta.title)} ({name}; one row per '
-                      f"{html.escape(key)})</caption><thead><tr><th>Column</th><th>Meaning</th><th>Rules</th></tr>"
-                      f"</thead><tbody>{rows}</tbody></table>{note}")
+            note = "<p>" + html.escape(msg("dictionary.unit_note", unit=meta.unit_column, value=meta.value_column)) + "</p>"
+        caption = html.escape(msg("dictionary.caption", name=name, key=key))
+        blocks.append(f'<table class="rb-table"><caption>{metadata_text(meta.title)} {caption}</caption><thead><tr>'
+                      f"<th>{html.escape(msg('dictionary.column'))}</th><th>{html.escape(msg('dictionary.meaning'))}"
+                      f"</th><th>{html.escape(msg('dictionary.rules'))}</th></tr></thead><tbody>{rows}</tbody></table>"
+                      f"{note}")
     return "\n".join(blocks)
 
 
 def units_frame() -> pd.DataFrame:
-    return pd.DataFrame([{"code": u.code, "label": u.label, "kind": u.kind} for u in UNITS.values()])
+    from .units import unit_label
+
+    return pd.DataFrame([{"code": u.code, "label": unit_label(u.code), "kind": msg(f"dictionary.kind.{u.kind}")}
+                         for u in UNITS.values()])

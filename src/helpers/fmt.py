@@ -1,12 +1,23 @@
-"""How numbers read in the book: thousands separators, percentages, and "n.a." for what is missing."""
+"""How numbers read in the book, in the page's language (``helpers.i18n``): thousands separators, percentages,
+units and qualifiers, and "n.a." ("n. d." in Spanish) for what is missing."""
 
 from __future__ import annotations
 
 import math
 
-from .units import UNITS
+from .i18n import locale, msg
+from .units import UNITS, unit_label
 
-MISSING = "n.a."
+def missing() -> str:
+    return msg("fmt.missing")
+
+
+def qualifier_text(qualifier) -> str:
+    """A qualifier from data ('more than', 'nearly' ...) in the page's language (the data's words if unknown)."""
+    key = "qualifier." + str(qualifier).replace(" ", "_")
+    from .i18n import catalogue, language
+
+    return catalogue(language()).get(key, str(qualifier))
 
 
 def is_missing(value) -> bool:
@@ -23,54 +34,56 @@ def number(value, decimals: int | None = None) -> str:
 
     Without ``decimals`` a value keeps the decimals it was printed with (up to three).
     """
+    from babel.numbers import format_decimal
+
     if is_missing(value):
-        return MISSING
+        return missing()
     value = float(value)
-    if decimals is None:
-        text = f"{value:,.3f}".rstrip("0").rstrip(".")
-        return "0" if text in ("-0", "") else text
-    return f"{value:,.{decimals}f}"
+    if decimals is None:  # round as printed (at most three decimals), then let the locale write it
+        value = round(value, 3)
+        pattern = "#,##0.###"
+    else:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    text = format_decimal(value, format=pattern, locale=locale(), decimal_quantization=True)
+    return "0" if text in ("-0", "") else text
 
 
 def percent(value, decimals: int | None = None) -> str:
     """51.2 -> '51.2%'."""
     text = number(value, decimals)
-    return text if text == MISSING else f"{text}%"
+    return text if is_missing(value) else msg("fmt.percent", value=text)
 
 
 def with_unit(value, unit: str, qualifier: str | None = None) -> str:
     """A value as a reader sees it: '51.2%', 'nearly 753,000', 'USD 143 million', '64.3 inhabitants per km²'."""
     if is_missing(value):
-        return MISSING
+        return missing()
     kind = UNITS[unit].kind if unit in UNITS else "measure"
     if kind in ("percent", "change"):
         text = percent(value)
-    elif unit == "usd_million":
-        text = f"USD {number(value)} million"
-    elif unit == "usd_billion":
-        text = f"USD {number(value)} billion"
-    elif unit == "usd":
-        text = f"USD {number(value)}"
+    elif unit in ("usd_million", "usd_billion", "usd", "score"):
+        text = msg(f"fmt.{unit}", value=number(value))
     elif unit in ("rank", "ordinal"):
         text = ordinal(value)
-    elif unit == "score":
-        text = f"{number(value)} out of 100"
     elif unit in ("years", "months", "days", "minutes"):  # a span reads with its unit: "10 years"
-        text = f"{number(value)} {UNITS[unit].label}"
+        text = f"{number(value)} {unit_label(unit)}"
     elif kind == "count":
         text = number(value)
     else:
-        text = f"{number(value)} {UNITS[unit].label}" if unit in UNITS else number(value)
+        text = f"{number(value)} {unit_label(unit)}" if unit in UNITS else number(value)
     if not is_missing(qualifier) and qualifier:
-        text = f"{qualifier} {text}"
+        text = f"{qualifier_text(qualifier)} {text}"
     return text
 
 
+
 def ordinal(value) -> str:
-    """74 -> '74th', 2 -> '2nd'."""
+    """74 -> '74th', 2 -> '2nd' (Spanish: '74.º')."""
     if is_missing(value):
-        return MISSING
+        return missing()
     n = int(value)
+    if msg("fmt.ordinal_style") != "english":
+        return msg("fmt.ordinal", value=n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -78,15 +91,16 @@ def ordinal(value) -> str:
 def signed_percent_points(value) -> str:
     """Change in percentage points: 1.5 -> '+1.5 pp'."""
     if is_missing(value):
-        return MISSING
-    return f"{float(value):+,.1f} pp".replace("+0.0", "0.0")
+        return missing()
+    sign = "+" if float(value) > 0 else "-" if float(value) < 0 else ""
+    return msg("fmt.points", value=sign + number(abs(float(value)), 1))
 
 
 def change_phrase(value, unit: str, qualifier: str | None = None) -> str:
     """A stated change in words: -7.1 (percent_change) -> 'a fall of 7.1%'; 0 -> 'no change'."""
     if is_missing(value):
-        return MISSING
+        return missing()
     if float(value) == 0:
-        return "no change"
+        return msg("fmt.no_change")
     size = with_unit(abs(float(value)), "percent" if unit == "percent_change" else unit, qualifier)
-    return f"{'a rise' if float(value) > 0 else 'a fall'} of {size}"
+    return msg("fmt.rise" if float(value) > 0 else "fmt.fall", size=size)

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from . import charts, fmt
 from .data import load
+from .i18n import msg
 
 
 def split_list(cell) -> list[str]:
@@ -82,7 +83,9 @@ class Framework:
         """'Work area 2: Prosperity and Innovation', or 'Work area 2' when the framework data has no title."""
         row = self.work_areas[self.work_areas["work_area"] == area]
         title = row["title"].iloc[0] if len(row) else None
-        return f"Work area {area}: {title}" if not fmt.is_missing(title) and str(title).strip() else f"Work area {area}"
+        if not fmt.is_missing(title) and str(title).strip():
+            return msg("framework.area_title", area=area, title=title)
+        return msg("framework.area", area=area)
 
     def agency_name(self, code: str) -> str:
         row = self.agencies[self.agencies["code"] == code]
@@ -132,7 +135,7 @@ class Framework:
         rows = rows[~rows["metric"].isin(has_parts)]
 
         rows = rows.assign(what=rows["description"])  # wrapped by the chart, never cut
-        return charts.bar(rows, "what", "value", title=f"Capacities strengthened in work area {area}",
+        return charts.bar(rows, "what", "value", title=msg("framework.capacities_chart", area=area),
                           unit=rows["unit"].iloc[0] if len(rows) else "count", source=charts.source_line(rows, self.sources, self.year),
                           dataset="capacities", year=self.year)
 
@@ -165,7 +168,7 @@ class Framework:
     def trend_charts(self, area: int) -> list:
         """One line chart per figure of the area that the report gives for several periods."""
         rows = self.trends(area)
-        return [charts.lines(group, "ref_period", "value", "series", title="Change over the periods the report gives",
+        return [charts.lines(group, "ref_period", "value", "series", title=msg("framework.trend_chart"),
                              unit=group["unit"].iloc[0], source=charts.source_line(group, self.sources, self.year),
                              dataset=group["dataset"].iloc[0], year=self.year)
                 for _, group in rows.groupby("metric", sort=False)]
@@ -187,15 +190,16 @@ class Framework:
             agencies = ", ".join(self.agency_name(c) for c in split_list(row.implemented_by))
             lines = [f"**{esc(row.title)}.** {esc(row.summary)}", ""]
             if agencies:
-                lines.append(f"- *Implemented by:* {esc(agencies)}")
+                lines.append(f"- *{msg('framework.implemented_by')}* {esc(agencies)}")
             partners = split_list(row.partners)
-            lines.append(f"- *Partners named:* {esc(', '.join(partners)) if partners else 'none named'}")
+            lines.append(f"- *{msg('framework.partners_named')}* "
+                         f"{esc(', '.join(partners)) if partners else msg('framework.none_named')}")
             places = split_list(row.places)
             if places:
-                lines.append(f"- *Places named:* {esc(', '.join(places))}")
+                lines.append(f"- *{msg('framework.places_named')}* {esc(', '.join(places))}")
             stories = self.stories[self.stories["initiative"] == row.initiative]
             for story in stories.itertuples(index=False):
-                lines += ["", f"> **Story: {esc(story.title)}.** {esc(story.summary)}"]
+                lines += ["", f"> **{msg('framework.story', title=esc(story.title))}** {esc(story.summary)}"]
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks)
 
@@ -209,17 +213,19 @@ class Framework:
 
         outcomes = self.outcomes_of(area)
         if self.initiatives.empty:
-            table(outcomes, {"outcome": "Outcome", "title": "Title"}, caption=f"Outcomes of work area {area}")
-            report_gap(f"highlighted initiatives and key figures of work area {area}")
+            table(outcomes, {"outcome": msg("table.outcome"), "title": msg("table.title")},
+                  caption=msg("framework.outcomes_caption", area=area))
+            report_gap(msg("framework.initiatives_gap", area=area))
             return
         for row in outcomes.itertuples(index=False):
-            heading(f"Outcome {row.outcome}: {row.title}")
+            heading(msg("framework.outcome_heading", outcome=row.outcome, title=row.title))
             text = self.outcome_markdown(row.outcome)
-            display(Markdown(text or f"The {self.year} edition highlights no initiative under this outcome."))
+            display(Markdown(text or msg("framework.no_initiative", year=self.year)))
             figures = self.outcome_figures(row.outcome)
             if len(figures):
-                table(figures, {"title": "Initiative", "label": "Figure", "shown": "Value", "where": "Stated in"},
-                      caption=f"Key figures of the highlighted initiatives, outcome {row.outcome}")
+                table(figures, {"title": msg("table.initiative"), "label": msg("table.figure"),
+                                "shown": msg("table.value"), "where": msg("table.stated_in")},
+                      caption=msg("framework.figures_caption", outcome=row.outcome))
 
     def outcome_figures(self, outcome: int):
         """Key figures of the outcome's initiatives as a table frame (initiative, figure, value, where stated)."""
@@ -227,7 +233,8 @@ class Framework:
         rows = self.figures.merge(inits, on="initiative")
         return rows.assign(
             shown=[fmt.with_unit(r.value, r.unit, r.qualifier) for r in rows.itertuples()],
-            where=[f"{r.section}, p. {r.page}" + ("" if r.statement == "result" else f" ({r.statement})")
+            where=[msg("cite.section_page", section=r.section, page=r.page)
+                   + ("" if r.statement == "result" else f" ({msg('statement.' + str(r.statement))})")
                    for r in rows.itertuples()],
         )
 
@@ -243,5 +250,6 @@ def headlines_markdown(year: int) -> str:
         stated = figures[(figures["initiative"] == row.initiative) & (figures["statement"] == "foreword")]
         numbers = "; ".join(f"{esc(f.label.lower())}: {esc(fmt.with_unit(f.value, f.unit, f.qualifier))}"
                             for f in stated.itertuples(index=False))
-        blocks.append(f"- **{esc(row.title)}.** {esc(row.summary)}" + (f" In figures: {numbers}." if numbers else ""))
+        blocks.append(f"- **{esc(row.title)}.** {esc(row.summary)}"
+                      + (" " + msg("framework.in_figures", figures=numbers) if numbers else ""))
     return "\n".join(blocks)

@@ -14,17 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import Edition
+from .i18n import msg
 from .project import Project
 
 
 @dataclass(frozen=True)
 class Gap:
     dataset: str
-    kind: str  # "missing dataset" | "no rows" | "missing value"
+    kind: str  # "missing_dataset" | "no_rows" | "missing_value"
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.dataset}: {self.kind}" + (f" ({self.detail})" if self.detail else "")
+        return f"{self.dataset}: {msg('gaps.kind.' + self.kind)}" + (f" ({self.detail})" if self.detail else "")
 
 
 def expected_datasets(project: Project) -> list[str]:
@@ -41,11 +42,11 @@ def edition_gaps(project: Project, year: int) -> list[Gap]:
     gaps: list[Gap] = []
     for name in expected_datasets(project):
         if not (edition.folder / f"{name}.yml").is_file() or not (edition.folder / f"{name}.csv").is_file():
-            gaps.append(Gap(name, "missing dataset", f"no data/{year}/{name}.csv with metadata"))
+            gaps.append(Gap(name, "missing_dataset", msg("gaps.no_csv", path=f"data/{year}/{name}.csv")))
             continue
         rows = edition.rows(name) or []
         if not rows:
-            gaps.append(Gap(name, "no rows", f"data/{year}/{name}.csv has a header only"))
+            gaps.append(Gap(name, "no_rows", msg("gaps.header_only", path=f"data/{year}/{name}.csv")))
             continue
         meta = edition.meta(name)
         if meta.value_column:
@@ -53,7 +54,7 @@ def edition_gaps(project: Project, year: int) -> list[Gap]:
             for number, row in enumerate(rows, start=1):
                 if not (row.get(meta.value_column) or "").strip():
                     where = ", ".join(f"{k}={row[k]}" for k in key if (row.get(k) or "").strip())
-                    gaps.append(Gap(name, "missing value", f"row {number}: {where}"))
+                    gaps.append(Gap(name, "missing_value", msg("gaps.row", row=number, where=where)))
     return gaps
 
 
@@ -71,16 +72,17 @@ def ledger(project: Project, year: int, pages: list[tuple[str, list, dict]]) -> 
     lines: list[str] = []
     for name, page_gaps, _ in pages:
         lines += list(dict.fromkeys(g.line(name) for g in page_gaps))
-    met = {line.split(": dataset ", 1)[1].split(":", 1)[0] for line in lines if ": dataset " in line}
+    met = {g.dataset for _, page_gaps, _ in pages for g in page_gaps if g.dataset}
     readers: dict[str, list[str]] = {}
     for name, _, data_files in pages:
         for path in data_files:
             readers.setdefault(Path(path).stem, []).append(name)
     for gap in edition_gaps(project, year):
-        if gap.dataset in met and gap.kind != "missing value":
+        if gap.dataset in met and gap.kind != "missing_value":
             continue
         for name in readers.get(gap.dataset, ["book/data_dictionary"]):
-            lines.append(f"{name}: dataset {gap.dataset}: {gap.kind}" + (f" ({gap.detail})" if gap.detail else ""))
+            lines.append(f"{name}: " + msg("gaps.dataset", name=gap.dataset, reason=msg("gaps.kind." + gap.kind))
+                         + (f" ({gap.detail})" if gap.detail else ""))
     return list(dict.fromkeys(lines))
 
 
@@ -89,14 +91,12 @@ def ledger_markdown(lines: list[str], year: int, titles: dict[str, str]) -> str:
     from .page import escape_markdown
 
     if not lines:
-        return f"Every page of the {year} edition has the data it needs: nothing is missing."
+        return msg("gaps.ledger_none", year=year)
     grouped: dict[str, list[str]] = {}
     for line in lines:
         page, what = line.split(": ", 1)
         grouped.setdefault(page, []).append(what)
-    out = [f"The {year} edition's data leaves {len(lines)} gap(s) on {len(grouped)} page(s). Each page says "
-           "once what it leaves out; nothing is estimated and no other edition's figures stand in. The same "
-           f"list, one gap per line, is printed by `resultsbook gaps --year {year}`.", ""]
+    out = [msg("gaps.ledger_intro", year=year, gaps=len(lines), pages=len(grouped)), ""]
     for page, whats in grouped.items():
         title = escape_markdown(titles.get(page, page))
         target = Path(page).relative_to(Path(LEDGER_PAGE).parent).as_posix() + ".ipynb"

@@ -15,6 +15,7 @@ import os
 import re
 
 from . import fmt
+from .i18n import msg
 from .units import UNITS
 
 GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
@@ -26,7 +27,7 @@ _state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set(
 def not_available(year=None) -> str:
     """Plain words for what the edition's data does not hold (only seen when a notebook is run by hand)."""
     year = year if year is not None else _state["year"]
-    return f"not available for {year}" if year is not None else "not available"
+    return msg("page.not_available_for", year=year) if year is not None else msg("page.not_available")
 
 
 def report_gap(what: str) -> None:
@@ -57,7 +58,7 @@ def glue_text(key: str, text) -> str:
     """
     from myst_nb import glue
 
-    if fmt.is_missing(text) or text == fmt.MISSING or text == "":
+    if fmt.is_missing(text) or text == fmt.missing() or text == "":
         _state["missing"].add(key)  # the pipeline drops every sentence that needs it
         value = f"[{not_available()}]"
     else:
@@ -103,8 +104,12 @@ def glue_edition(year: int) -> None:
     glue_many({"year": str(year), "next_year": str(year + 1), "previous_year": str(year - 1)})
 
 
-def edition(year) -> int:
-    """The edition a notebook renders: the injected parameter, or the latest edition when run by hand."""
+def edition(year, lang: str | None = None) -> int:
+    """The edition a notebook renders: the injected parameter, or the latest edition when run by hand; and the
+    language its helpers write in (the injected ``lang``; English by default)."""
+    from .i18n import set_language
+
+    set_language(lang)
     if year is None:
         from .project import Project, find_root
 
@@ -120,14 +125,18 @@ def period_text(ref_period, year: int) -> str:
     text = str(ref_period)
     if "/" in text:
         start, end = text.split("/", 1)
-        return f"{period_text(start, year)} to {period_text(end, year)}"
+        return msg("period.span", start=period_text(start, year), end=period_text(end, year))
     if "-Q" in text:
         y, q = text.split("-Q")
-        return f"the {['first', 'second', 'third', 'fourth'][int(q) - 1]} quarter of {y}"
+        return msg(f"period.quarter_{int(q)}", year=y)
     if len(text) == 7 and text[4] == "-":
-        import calendar
+        import datetime
 
-        return f"{calendar.month_name[int(text[5:])]} {text[:4]}"
+        from babel.dates import format_date
+
+        from .i18n import locale
+
+        return format_date(datetime.date(int(text[:4]), int(text[5:]), 1), "MMMM y", locale=locale())
     return text
 
 
@@ -177,9 +186,9 @@ def movement(earlier, later, year: int) -> str:
     shown_b = fmt.with_unit(later["value"], later["unit"], later.get("qualifier"))
     when_a, when_b = period_text(earlier.get("ref_period"), year), period_text(later.get("ref_period"), year)
     if a == b:
-        return f"stayed at {shown_b} ({when_a} and {when_b})"
-    verb = "rose" if b > a else "fell"
-    return f"{verb} from {shown_a} in {when_a} to {shown_b} in {when_b}"
+        return msg("page.movement.stayed", value=shown_b, when_a=when_a, when_b=when_b)
+    return msg("page.movement.rose" if b > a else "page.movement.fell", value_a=shown_a, when_a=when_a,
+               value_b=shown_b, when_b=when_b)
 
 
 def table(frame, columns: dict[str, str], caption: str, escape: bool = True):
@@ -192,10 +201,10 @@ def table(frame, columns: dict[str, str], caption: str, escape: bool = True):
     from IPython.display import HTML, display
 
     if frame.empty:
-        report_gap(f"table: {caption}")
+        report_gap(msg("page.table_gap", caption=caption))
         return
     shown = frame[list(columns)].rename(columns=columns).astype(object)
-    shown = shown.where(~shown.isna(), fmt.MISSING)
+    shown = shown.where(~shown.isna(), fmt.missing())
     html_table = shown.to_html(index=False, escape=escape, border=0, classes="rb-table")
     html_table = html_table.replace(">", f"><caption>{_html.escape(caption)}</caption>", 1)
     display(HTML(html_table))
@@ -210,15 +219,15 @@ def indicator_table(frame, year: int, caption: str, sources=None):
         shown_period=[period_text(p, year) for p in frame["ref_period"]],
         shown_source=[cite_row(r, sources) for r in frame.itertuples()],
     )
-    table(shown, {"label": "Indicator", "shown_value": "Value", "shown_period": "Period", "shown_source": "Source"},
-          caption)
+    table(shown, {"label": msg("table.indicator"), "shown_value": msg("table.value"),
+                  "shown_period": msg("table.period"), "shown_source": msg("table.source")}, caption)
 
 
 def gap_notices(gaps, section_prefix: str) -> str:
     """Notes on the report's charts and sections whose values its text does not give (the data_gaps dataset)."""
     rows = gaps[gaps["section"].str.startswith(section_prefix)]
-    notes = [f"```{{note}}\n**Values not given in the report's text: {escape_markdown(r.title)}.** "
-             f"What the report says: {escape_markdown(r.known)}. What is missing: {escape_markdown(r.missing)}.\n```"
+    notes = ["```{note}\n" + msg("page.report_gap", title=escape_markdown(r.title), known=escape_markdown(r.known),
+                                  missing=escape_markdown(r.missing)) + "\n```"
              for r in rows.itertuples(index=False)]
     return "\n\n".join(notes)
 
@@ -309,8 +318,9 @@ def noted_figures(frame) -> str:
     """A caution for every figure whose row carries a note on how it is printed (empty when none does)."""
     rows = frame[frame["note"].notna() & (frame["note"].astype(str).str.strip() != "")] if "note" in frame else frame[:0]
     return "\n\n".join(
-        f"```{{warning}}\n**Printed as-is: {escape_markdown(r.label)}.** "
-        f"{escape_markdown(fmt.with_unit(r.value, r.unit, getattr(r, 'qualifier', None)))}. {escape_markdown(r.note)}\n```"
+        "```{warning}\n" + msg("page.printed_as_is", label=escape_markdown(r.label),
+                                value=escape_markdown(fmt.with_unit(r.value, r.unit, getattr(r, 'qualifier', None))),
+                                note=escape_markdown(r.note)) + "\n```"
         for r in rows.itertuples(index=False))
 
 
@@ -324,8 +334,7 @@ def priorities_by_area(priorities, framework) -> str:
     return "\n\n".join(blocks)
 
 
-KIND_WORDS = {"report": "the report itself", "endnote": "cited in an endnote", "named": "named in the report's text",
-              "official": "official release, used directly"}
+SOURCE_KINDS = ("report", "endnote", "named", "official")  # how the book uses a source; words in the catalogue
 
 
 def bibliography(sources):
@@ -339,6 +348,6 @@ def bibliography(sources):
     frame = pd.DataFrame({
         "publisher": column("organisation").tolist(), "reference": column("citation").tolist(),
         "endnote": [fmt.number(v) if not fmt.is_missing(v) else None for v in column("endnote")],
-        "kind": [KIND_WORDS.get(str(k)) for k in column("kind")],
+        "kind": [msg(f"source_kind.{k}") if str(k) in SOURCE_KINDS else None for k in column("kind")],
         "date": column("date").tolist(), "url": column("url").tolist(), "note": column("note").tolist()})
     return frame.astype(object).where(frame.notna(), "")

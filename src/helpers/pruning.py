@@ -16,6 +16,7 @@ import copy
 import re
 from dataclasses import dataclass
 
+from .i18n import msg
 from .page import GAP_MIME, GLUE_ROLE, HEADING_MIME, escape_markdown
 
 GLUE_RECORD = "application/papermill.record/text/plain"
@@ -23,14 +24,14 @@ HIDDEN = {"remove-cell", "remove-output"}
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+")
 # A sentence ends at . ! or ? followed by space and a capital, a glue role, emphasis or a bracket.
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z{*_(\[])")
-OPENING = "the opening of the page"
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÑ¿¡{*_(\[])")
 
 
 @dataclass(frozen=True)
 class PageGap:
     section: str  # the heading it falls under, as a reader sees it ("" for the opening of the page)
     what: str  # what is missing, for the ledger
+    dataset: str | None = None  # set when the gap is a whole dataset (listed in the ledger, not in the notice)
 
     def line(self, page: str) -> str:
         where = f"{self.section}: " if self.section else ""
@@ -202,7 +203,7 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
                 if kind == "heading":
                     level = len(HEADING.match(text).group(1))
                     if _keys(text) & missing:  # a heading never shows a gap: it goes, its content stays
-                        gaps.append(PageGap(section, f"heading needs {', '.join(sorted(_keys(text) & missing))}"))
+                        gaps.append(PageGap(section, msg("gaps.heading_needs", keys=", ".join(sorted(_keys(text) & missing)))))
                         continue
                     if level >= 2:
                         section = resolve_heading(HEADING.match(text).group(2), values)
@@ -211,16 +212,16 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
                 kept, dropped = prune_text(kind, text, missing | optional)
                 dropped -= optional
                 if dropped:
-                    gaps.append(PageGap(section, "figures of the text not in the data: " + ", ".join(sorted(dropped))))
+                    gaps.append(PageGap(section, msg("gaps.text_figures", keys=", ".join(sorted(dropped)))))
                 units.append([index, kind, 0, kept, bool(kept.strip())])
         elif cell.get("cell_type") == "code":
             records, kept_outputs = _gap_records(cell)
             cell["outputs"] = kept_outputs
             for record in records:
                 if "what" in record:
-                    gaps.append(PageGap(section, f"{record['what']} (nothing to show)"))
+                    gaps.append(PageGap(section, msg("gaps.nothing_to_show", what=record["what"])))
                 for name, reason in sorted(record.get("datasets", {}).items()):
-                    gaps.append(PageGap("", f"dataset {name}: {reason}"))
+                    gaps.append(PageGap("", msg("gaps.dataset", name=name, reason=reason), dataset=name))
             visible = _visible(cell)
             if not visible:  # nothing to show: no empty block, no code toggle, in the reader's way
                 tags = cell.setdefault("metadata", {}).setdefault("tags", [])
@@ -240,7 +241,7 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
         if not content:
             unit[4] = None  # dropped
 
-    shown_gaps = [g for g in gaps if not g.what.startswith("dataset ")]
+    shown_gaps = [g for g in gaps if g.dataset is None]
     notice = _notice(shown_gaps, year, ledger_link) if shown_gaps else ""
     texts: dict[int, list[str]] = {}
     notice_placed = not notice
@@ -273,9 +274,9 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
 
 def _notice(gaps: list[PageGap], year: int, ledger_link: str | None) -> str:
     """One plain sentence, under the page title, saying what the edition's data does not hold."""
-    sections = list(dict.fromkeys(g.section or OPENING for g in gaps))
-    named = [s if s == OPENING else f"*{escape_markdown(s)}*" for s in sections]
-    where = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
-    link = f" [What is missing]({ledger_link}) lists each gap of the edition." if ledger_link else ""
-    return (f"```{{note}}\nNot available for {year}: some of what this page reports under {where}. "
-            f"The {year} data does not hold it yet, so it is left out rather than estimated.{link}\n```")
+    opening = msg("gaps.opening")
+    sections = list(dict.fromkeys(g.section or opening for g in gaps))
+    named = [s if s == opening else f"*{escape_markdown(s)}*" for s in sections]
+    where = named[0] if len(named) == 1 else msg("gaps.and", first=", ".join(named[:-1]), last=named[-1])
+    link = " " + msg("gaps.notice_link", link=ledger_link) if ledger_link else ""
+    return "```{note}\n" + msg("gaps.notice", year=year, where=where) + link + "\n```"

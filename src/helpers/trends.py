@@ -7,6 +7,7 @@ import re
 import pandas as pd
 
 from . import fmt
+from .i18n import msg, plural
 from .data import Edition
 from .project import Project, find_root
 
@@ -68,7 +69,7 @@ def changes(name: str, year: int, section: str, key: str = "indicator", root=Non
                             zip(merged["ref_period"], merged["ref_period_previous"], merged["unit"], merged["unit_previous"])]
 
     def shown(value, unit, qualifier, period):
-        when = period_text(period, year) if not fmt.is_missing(period) and str(period).strip() else "period not stated"
+        when = period_text(period, year) if not fmt.is_missing(period) and str(period).strip() else msg("trends.period_not_stated")
         return f"{fmt.with_unit(value, unit, qualifier)} ({when})"
 
     merged["shown"] = [shown(*r) for r in zip(merged["value"], merged["unit"], merged["qualifier"], merged["ref_period"])]
@@ -79,9 +80,9 @@ def changes(name: str, year: int, section: str, key: str = "indicator", root=Non
 
     merged["shown_difference"] = [
         difference_text(v - p, u, approximate=not (fmt.is_missing(q) and fmt.is_missing(qp))) if ok
-        else "not compared: different units" if u != up
-        else "not compared: a period is not stated" if undated(a) or undated(b)
-        else "not compared: the periods differ"
+        else msg("trends.not_compared_units") if u != up
+        else msg("trends.not_compared_undated") if undated(a) or undated(b)
+        else msg("trends.not_compared_periods")
         for v, p, u, up, q, qp, a, b, ok in zip(
             merged["value"], merged["value_previous"], merged["unit"], merged["unit_previous"], merged["qualifier"],
             merged["qualifier_previous"], merged["ref_period"], merged["ref_period_previous"], merged["comparable"])]
@@ -92,11 +93,12 @@ def difference_text(delta, unit: str, approximate: bool = False) -> str:
     """A difference as a reader reads it: '-0.7 pp', '+2,115', '3 places lower'; 'about' when either side is
     qualified (rounded to three significant figures, as the qualified figure itself is)."""
     if fmt.is_missing(delta):
-        return fmt.MISSING
+        return fmt.missing()
     delta = float(delta)
     if unit in ("rank", "ordinal"):
-        return "no change" if delta == 0 else f"{abs(int(delta))} place{'s' if abs(delta) != 1 else ''} " \
-                                              f"{'lower' if delta > 0 else 'higher'}"
+        if delta == 0:
+            return msg("fmt.no_change")
+        return plural("trends.places_lower" if delta > 0 else "trends.places_higher", abs(int(delta)))
     if approximate and delta:
         from math import floor, log10
 
@@ -104,8 +106,9 @@ def difference_text(delta, unit: str, approximate: bool = False) -> str:
     if unit in ("percent", "percent_change"):
         text = fmt.signed_percent_points(delta)
     else:
-        text = f"{delta:+,.1f}".rstrip("0").rstrip(".") if delta % 1 else f"{int(delta):+,}"
-    return f"about {text}" if approximate else text
+        text = ("+" if delta > 0 else "-" if delta < 0 else "") + fmt.number(abs(delta), 1 if delta % 1 else 0)
+        text = text.rstrip("0").rstrip(".") if delta % 1 else text
+    return msg("trends.about", difference=text) if approximate else text
 
 
 def show_changes(frame: pd.DataFrame, year: int, caption: str) -> None:
@@ -115,8 +118,9 @@ def show_changes(frame: pd.DataFrame, year: int, caption: str) -> None:
     if frame.empty:
         return
     before = int(frame["previous_edition"].iloc[0])
-    page.table(frame, {"label": "Figure", "shown_previous": f"Previous edition ({before})",
-                       "shown": f"This edition ({year})", "shown_difference": "Change"}, caption=caption)
+    page.table(frame, {"label": msg("table.figure"), "shown_previous": msg("trends.previous_edition", year=before),
+                       "shown": msg("trends.this_edition", year=year), "shown_difference": msg("table.change")},
+               caption=caption)
 
 
 def glue_changes(frame: pd.DataFrame, prefix: str = "compared") -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Unit:
     code: str
-    label: str
+    label: str  # in English, as the data dictionary explains it; pages use unit_label (the catalogue)
     kind: str  # "percent" (0-100) | "change" (signed %) | "count" (whole, >= 0) | "measure"
 
 
@@ -43,4 +43,7 @@ UNITS = {u.code: u for u in [
 
 
 def unit_label(code: str) -> str:
-    return UNITS[code].label if code in UNITS else code
+    """The unit in the page's language (``unit.<code>`` of the message catalogue); unknown codes as written."""
+    from .i18n import msg
+
+    return msg(f"unit.{code}") if code in UNITS else code
