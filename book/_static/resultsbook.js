@@ -71,10 +71,11 @@ function rbEditionSwitcher() {
   var root = document.documentElement.getAttribute("data-content_root") || "./";
   var nav = document.createElement("nav");
   nav.className = "rb-editions";
-  nav.setAttribute("aria-label", "Editions");
+  var words = window.RB_WORDS || {edition: "Edition:", editions: "Editions"};
+  nav.setAttribute("aria-label", words.editions);
   var label = document.createElement("span");
   label.className = "rb-editions-label";
-  label.textContent = "Edition:";
+  label.textContent = words.edition;
   nav.appendChild(label);
   Object.keys(editions).sort().reverse().forEach(function (year) {
     var item;
@@ -84,7 +85,8 @@ function rbEditionSwitcher() {
     } else {
       item = document.createElement("a");
       var target = editions[year].indexOf(page) >= 0 ? page : "index";
-      item.href = root + "../../" + year + "/html/" + target + ".html";
+      var lang = window.RB_LANG && window.RB_LANG !== "en" ? window.RB_LANG + "/" : "";
+      item.href = root + "../../" + (lang ? "../" : "") + year + "/html/" + lang + target + ".html";
     }
     item.className = "rb-edition";
     item.textContent = year;
@@ -94,3 +96,30 @@ function rbEditionSwitcher() {
   if (place) { place.parentNode.insertBefore(nav, place); } else { document.body.insertBefore(nav, document.body.firstChild); }
 }
 document.addEventListener("DOMContentLoaded", rbEditionSwitcher);
+
+// Languages: a switcher in the header links the same page in each other language built of this edition
+// (window.RB_LANGUAGES, written with the editions); English at _build/<YEAR>/html/, Spanish at .../html/es/.
+function rbLanguageSwitcher() {
+  var languages = window.RB_LANGUAGES, current = window.RB_LANG;
+  if (!languages || Object.keys(languages).length < 2 || document.querySelector(".rb-languages")) { return; }
+  var meta = document.querySelector('meta[name="rb-page"]');
+  var page = meta ? meta.getAttribute("content") : "index";
+  var root = document.documentElement.getAttribute("data-content_root") || "./";
+  var nav = document.createElement("nav");
+  nav.className = "rb-languages";
+  nav.setAttribute("aria-label", (window.RB_WORDS || {}).languages || "Languages");
+  Object.keys(languages).sort().forEach(function (code) {
+    if (code === current) { return; }
+    var item = document.createElement("a");
+    var target = languages[code].pages.indexOf(page) >= 0 ? page : "index";
+    item.href = root + languages[code].root + target + ".html";
+    item.className = "rb-language";
+    item.setAttribute("lang", code);
+    item.setAttribute("hreflang", code);
+    item.textContent = languages[code].name;
+    nav.appendChild(item);
+  });
+  var place = document.querySelector(".article-header-buttons") || document.querySelector(".bd-header-article");
+  if (place) { place.parentNode.insertBefore(nav, place); } else { document.body.insertBefore(nav, document.body.firstChild); }
+}
+document.addEventListener("DOMContentLoaded", rbLanguageSwitcher);

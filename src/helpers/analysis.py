@@ -7,6 +7,7 @@ from itertools import combinations
 import pandas as pd
 
 from .framework import split_list
+from .i18n import msg
 
 
 def implementations(initiatives: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +97,7 @@ def finance_values(finance: pd.DataFrame, sdgs: pd.DataFrame) -> dict:
 
     def ranked(group: str) -> str | None:
         rows = sdgs[sdgs["group"] == group].sort_values("rank_in_group")
-        return ", ".join(f"SDG {s}" for s in rows["sdg"]) or None
+        return ", ".join(msg("analysis.sdg", number=s) for s in rows["sdg"]) or None
 
     return {"execution_rate": rate, "highest_sdgs": ranked("highest"), "lowest_sdgs": ranked("lowest")}
 
@@ -120,4 +121,4 @@ def unshared_sources(funding: pd.DataFrame) -> str | None:
              for n in funding[funding["share"].isna()].sort_values("rank")["funding_source"]]
     if not names:
         return None
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if len(names) == 1 else msg("gaps.and", first=", ".join(names[:-1]), last=names[-1])

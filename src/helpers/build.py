@@ -34,18 +34,32 @@ class BuildConfig:
     progress: bool = True
     pdf: bool = False  # also the whole edition as one PDF (helpers.pdf)
     timeout: int | None = None  # seconds a cell may run: execute.timeout in _config.yml, as in Jupyter Book
+    lang: str = "en"  # the language of this book (helpers.i18n); English at html/, another at html/<lang>/
 
     @classmethod
     def create(cls, root: Path, year: str | int | None = None, jobs: int | None = None, force: bool = False,
-               strict: bool = False, progress: bool = True, pdf: bool = False) -> "BuildConfig":
+               strict: bool = False, progress: bool = True, pdf: bool = False, lang: str = "en") -> "BuildConfig":
         """Check everything the user gave before anything runs (InputError, exit 2, otherwise)."""
+        from .i18n import check_language
+
         project = Project(root)
         return cls(project, resolve_year(project, year), resolve_jobs(jobs), force, strict, progress, pdf,
-                   execution_timeout(project))
+                   execution_timeout(project), check_language(lang))
 
     @property
     def html_dir(self) -> Path:
-        return self.project.build_dir / str(self.year) / "html"
+        return book_root(self.project.build_dir, self.year, self.lang)
+
+    @property
+    def suffix(self) -> str:
+        """'' for English, '-es' for Spanish: names this language's cache, work and key files."""
+        return "" if self.lang == "en" else f"-{self.lang}"
+
+
+def book_root(build_dir: Path, year: int, lang: str) -> Path:
+    """Where an edition's book in ``lang`` is published: _build/<YEAR>/html/ (English), html/<lang>/ otherwise."""
+    html = build_dir / str(year) / "html"
+    return html if lang == "en" else html / lang
 
 
 def execution_timeout(project: Project) -> int | None:
@@ -128,7 +142,10 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
     """Build one edition; returns the published index.html. Raises InputError (2) or BuildError (1)."""
     from .validate import validate_edition
 
+    from .i18n import set_language
+
     project, year = config.project, config.year
+    set_language(config.lang)  # gap notices, the ledger and the menus are written in the book's language
     started = time.perf_counter()
     phases.clear()
     with phase("validate"):  # bad data stops here, before any notebook runs
@@ -139,10 +156,10 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
     os.environ[VALIDATED_ENV] = tree_digest(project.year_dir(year))  # kernels skip re-validating these bytes
     with year_lock(config):
         recover_interrupted_publish(config.html_dir)
-        for leftover in (project.build_dir / ".staging").glob(f"{year}-*"):  # killed builds of this edition
+        for leftover in (project.build_dir / ".staging").glob(f"{year}{config.suffix}-[0-9]*"):  # killed builds
             shutil.rmtree(leftover, ignore_errors=True)
-        staging = project.build_dir / ".staging" / f"{year}-{os.getpid()}"
-        work = project.build_dir / ".sphinx" / str(year)  # Sphinx's persistent folder: it re-reads changed pages only
+        staging = project.build_dir / ".staging" / f"{year}{config.suffix}-{os.getpid()}"
+        work = project.build_dir / ".sphinx" / f"{year}{config.suffix}"  # Sphinx's persistent folder: it re-reads changed pages only
         if (work / SPHINX_RUNNING).exists():  # a build was killed while Sphinx wrote: its folder is suspect
             shutil.rmtree(work, ignore_errors=True)
         # Sphinx starts now, importing (and, when nothing but pages changed, initialising) while the notebooks run;
@@ -151,7 +168,8 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         from .publish import staged_toc
 
         early = not config.force and can_initialise_early(project, year, work,
-                                                          staged_toc(project, edition_pages(project, year)))
+                                                          staged_toc(project, edition_pages(project, year),
+                                                                     config.lang), config.lang)
         sphinx = SphinxRun(work / "src", work / "out", project.root, early_init=early)
         try:
             return _build_locked(config, staging, started, out, sphinx, work)
@@ -192,14 +210,15 @@ def execute_pages(config: BuildConfig, out) -> tuple[list, list[Outcome], dict[s
     with phase("execute"):
         outcomes = run_notebooks(project.root, year, pages, jobs=config.jobs, force=config.force,
                                  helpers_digest=helpers_digest, requirements_digest=requirements_digest,
-                                 src_dir=src_dir, progress=config.progress, timeout=config.timeout)
+                                 src_dir=src_dir, progress=config.progress, timeout=config.timeout,
+                                 lang=config.lang)
     print(summary_table(outcomes), file=out)
     failed = [o.notebook for o in outcomes if o.status == "failed"]
     if failed:
         print(failure_report(outcomes, colour=out.isatty()), file=out)
         raise BuildError(f"{len(failed)} notebook(s) failed: {', '.join(failed)}; "
                          f"the previous book in {config.html_dir} is unchanged")
-    cache = ExecutionCache(project.root, year)
+    cache = ExecutionCache(project.root, year, config.lang)
     return pages, outcomes, {p.rel.as_posix(): cache.executed_path(p.rel) for p in pages}
 
 
@@ -219,13 +238,13 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
     pages, outcomes, executed = execute_pages(config, out)
     source = staging / "src"
-    gap_lines = assemble_source(project, year, pages, outcomes, executed, source)
+    gap_lines = assemble_source(project, year, pages, outcomes, executed, source, config.lang)
     if config.strict and gap_lines:
         raise InputError(f"--strict: the {year} edition has {len(gap_lines)} gap(s); the previous book is unchanged",
                          gap_lines)
     commit = git_commit(project.root)
     key = book_key(source, commit, helpers_digest, requirements_digest) + (":pdf" if config.pdf else "")
-    key_file = config.html_dir.parent / "book.key"
+    key_file = project.build_dir / str(year) / f"book{config.suffix}.key"
     index = config.html_dir / "index.html"
     if not config.force and index.is_file() and key_file.is_file() and key_file.read_text().strip() == key:
         print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
@@ -254,14 +273,18 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     from .publish import add_to_download_menu
 
     notebooks = {p.name: f"notebooks/{p.notebook.as_posix()}" for p in pages}
-    add_to_download_menu(html, "Notebook source", "rb-notebook-link", notebooks.get)  # for analysts
+    from .i18n import msg
+
+    add_to_download_menu(html, msg("book.notebook_source"), "rb-notebook-link", notebooks.get)  # for analysts
     if config.pdf:
         with phase("pdf"):
             make_pdf(config, work / "src", staging, html)
     with phase("publish"):
-        from .publish import write_edition_switchers
+        from .publish import carry_other_languages, write_edition_switchers
 
-        write_edition_switchers(project.build_dir, year, html)
+        if config.lang == "en":  # the other languages' books live inside the English one: they stay as they are
+            carry_other_languages(config.html_dir, html)
+        write_edition_switchers(project.build_dir, year, config.lang, html)
         publish(html, config.html_dir)
         key_file.write_text(key + "\n")
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())

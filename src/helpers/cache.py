@@ -72,11 +72,12 @@ def project_digests(root: Path, helpers_dir: Path) -> tuple[str, str]:
 
 
 class ExecutionCache:
-    """Executed notebooks under ``_build/cache/<YEAR>/``, keyed by the notebook's path."""
+    """Executed notebooks under ``_build/cache/<YEAR>/`` (``<YEAR>-<lang>/`` for a language other than English),
+    keyed by the notebook's path."""
 
-    def __init__(self, root: Path, year: int):
+    def __init__(self, root: Path, year: int, lang: str = "en"):
         self.root = root
-        self.folder = root / "_build" / "cache" / str(year)
+        self.folder = root / "_build" / "cache" / (str(year) if lang == "en" else f"{year}-{lang}")
 
     def _stem(self, notebook_rel: Path) -> str:
         return notebook_rel.with_suffix("").as_posix().replace("/", "__")

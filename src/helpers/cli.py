@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat every data gap as an error (exit 2)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--pdf", action="store_true", help="also the whole edition as one PDF, linked from every page")
+    b.add_argument("--lang", default="all", help="the book's language: en (at _build/YEAR/html/), es (at "
+                   "_build/YEAR/html/es/) or all (default: every language, English first)")
 
     n = sub.add_parser("new-year", help="start an edition: data/YEAR with every dataset's header and metadata")
     n.add_argument("year", help="the new edition's year")
@@ -43,10 +45,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from .build import BuildConfig, build
 
-            config = BuildConfig.create(root, args.year, args.jobs, args.force, args.strict,
-                                        progress=not args.no_progress, pdf=args.pdf)
-            index = build(config)
-            print(f"Book: {index}")
+            from .i18n import LOCALES
+
+            languages = list(LOCALES) if args.lang == "all" else [args.lang]
+            configs = [BuildConfig.create(root, args.year, args.jobs, args.force, args.strict,
+                                          progress=not args.no_progress, pdf=args.pdf, lang=lang)
+                       for lang in languages]  # every argument checked before anything runs
+            for config in configs:
+                index = build(config)
+                print(f"Book ({config.lang}): {index}")
         elif args.command == "new-year":
             from .newyear import new_year
             from .project import Project

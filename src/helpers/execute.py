@@ -85,7 +85,7 @@ def execute_job(job: Job) -> dict:
 
 def _execute_job(job: Job) -> Outcome:
     rel = job.page_rel.as_posix()
-    cache = ExecutionCache(job.root, job.year)
+    cache = ExecutionCache(job.root, job.year, dict(job.parameters).get("lang", "en"))
     cache.folder.mkdir(parents=True, exist_ok=True)
     source = job.root / job.notebook_rel
     fd, out_name = tempfile.mkstemp(prefix=".run-", suffix=".ipynb", dir=cache.folder)
@@ -254,21 +254,23 @@ def _keep_failed_copy(job: Job, out_path: Path) -> Path:
 
 def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
                   helpers_digest: str, requirements_digest: str, src_dir: Path | None,
-                  progress: bool = True, timeout: int | None = None) -> list[Outcome]:
-    """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order."""
-    cache = ExecutionCache(root, year)
+                  progress: bool = True, timeout: int | None = None, lang: str = "en") -> list[Outcome]:
+    """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order.
+    Every notebook gets ``lang`` beside ``year``: the language its helpers write in."""
+    cache = ExecutionCache(root, year, lang)
     cache.clean_leftovers()
     outcomes: dict[str, Outcome] = {}
     pending: list[Job] = []
     for page in pages:
         rel = page.rel
-        parameters = {"year": year, **page.parameters}
+        injected = {"lang": lang, **page.parameters}
+        parameters = {"year": year, **injected}
         key = ExecutionInputs(root / page.notebook, parameters, helpers_digest, requirements_digest).static_key()
         record = None if force else cache.lookup(rel, key)
         if record is not None:
             outcomes[rel.as_posix()] = Outcome(rel.as_posix(), "cached", record.seconds, data_files=record.data_files)
         else:
-            pending.append(Job(root, page.notebook, rel, tuple(sorted(page.parameters.items())), year, key,
+            pending.append(Job(root, page.notebook, rel, tuple(sorted(injected.items())), year, key,
                                src_dir, None, timeout))
     if pending:
         for outcome in _execute_pending(root, pending, jobs, src_dir, progress):

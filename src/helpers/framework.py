@@ -63,7 +63,7 @@ class Framework:
 
     def cycle_text(self) -> str | None:
         span = self.cycle()
-        return f"{span[0]} to {span[1]}" if span else None
+        return msg("framework.cycle", first=span[0], last=span[1]) if span else None
 
     def cycle_year_ordinal(self) -> str | None:
         """'3rd' for 2022 in the 2020-2025 cycle: the edition's year counted from the cycle's first."""

@@ -85,7 +85,7 @@ def catalogue(lang: str) -> dict[str, str]:
     return out
 
 
-def msg(key: str, lang: str | None = None, **values) -> str:
+def msg(key: str, /, lang: str | None = None, **values) -> str:
     """The message ``key`` in the page's language, its ``{name}`` placeholders filled with ``values`` as text."""
     messages = catalogue(lang or language())
     if key not in messages:
@@ -94,7 +94,7 @@ def msg(key: str, lang: str | None = None, **values) -> str:
     return text.format(**{k: str(v) for k, v in values.items()}) if values else text
 
 
-def plural(key: str, count: int, lang: str | None = None, **values) -> str:
+def plural(key: str, count: int, /, lang: str | None = None, **values) -> str:
     """``key.one`` for a count of 1, ``key.other`` otherwise (both languages plural this way)."""
     return msg(f"{key}.{'one' if count == 1 else 'other'}", lang, count=count, **values)
 
@@ -102,3 +102,35 @@ def plural(key: str, count: int, lang: str | None = None, **values) -> str:
 def translated(column: str, lang: str | None = None) -> str:
     """The column holding a text column's words in another language: ``summary`` -> ``summary_es``."""
     return f"{column}_{lang or language()}"
+
+
+def caption_key(caption: str) -> str:
+    """The catalogue key of a part's caption in _toc.yml: 'Chapter 2: the Cooperation Framework' ->
+    'toc.chapter_2_the_cooperation_framework'."""
+    return "toc." + re.sub(r"[^a-z0-9]+", "_", caption.lower()).strip("_")
+
+
+LANGUAGE_TAG = "lang-"  # a prose cell's tag: lang-en, lang-es
+
+
+def cell_language(cell: dict) -> str | None:
+    """The language a Markdown cell is written in (its ``lang-<code>`` tag), or None for an untagged cell."""
+    tags = [t for t in cell.get("metadata", {}).get("tags", []) if t.startswith(LANGUAGE_TAG)]
+    return tags[0][len(LANGUAGE_TAG):] if tags else None
+
+
+def cells_in(nb: dict, lang: str) -> dict:
+    """The notebook as a book in ``lang`` shows it: code cells and untagged cells, and the prose of ``lang``."""
+    kept = [c for c in nb.get("cells", []) if c.get("cell_type") != "markdown" or cell_language(c) in (None, lang)]
+    return {**nb, "cells": kept}
+
+
+def markdown_page(path: Path, lang: str) -> Path:
+    """A Markdown page in ``lang``: ``about.es.md`` beside ``about.md`` (the page itself in the default language)."""
+    if lang == DEFAULT:
+        return path
+    twin = path.with_name(f"{path.stem}.{lang}{path.suffix}")
+    if not twin.is_file():
+        raise InputError(f"{path}: no {twin.name} beside it; every Markdown page of the book is written in each "
+                         f"of its languages")
+    return twin

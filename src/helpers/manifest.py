@@ -53,28 +53,29 @@ class BuildManifest:
 
 def render_about(manifest: BuildManifest) -> str:
     """Markdown tables for the About page (inserted at ABOUT_MARKER)."""
+    from .i18n import msg
+
     executed = sum(o.status == "executed" for o in manifest.outcomes)
     cached = sum(o.status == "cached" for o in manifest.outcomes)
     lines = [
         "| | |", "|---|---|",
-        f"| Edition | {manifest.year} |",
-        f"| Git commit | `{manifest.commit}` |",
-        f"| Built | {manifest.built_at} |",
-        f"| Notebooks | {len(manifest.outcomes)} ({executed} executed in this build, {cached} reused from the cache) |",
-        "", "## Notebook execution", "",
-        "| Notebook | Status | Seconds |", "|---|---|---:|",
+        f"| {msg('about.edition')} | {manifest.year} |",
+        f"| {msg('about.commit')} | `{manifest.commit}` |",
+        f"| {msg('about.built')} | {manifest.built_at} |",
+        f"| {msg('about.notebooks')} | "
+        + msg("about.notebook_counts", total=len(manifest.outcomes), executed=executed, cached=cached) + " |",
+        "", f"## {msg('about.execution')}", "",
+        f"| {msg('about.notebook')} | {msg('about.status')} | {msg('about.seconds')} |", "|---|---|---:|",
     ]
-    lines += [f"| `{o.notebook}` | {o.status} | {o.seconds:.1f} |" for o in manifest.outcomes]
-    lines += ["", "## Data files used", "",
-              "Every file the notebooks read through the data loader, and every folder whose list of entries they "
-              "used (the editions), with its SHA-256 checksum.", ""]
+    lines += [f"| `{o.notebook}` | {msg('about.status_' + o.status)} | {o.seconds:.1f} |" for o in manifest.outcomes]
+    lines += ["", f"## {msg('about.data_files')}", "", msg("about.data_files_intro"), ""]
     if manifest.data_files:
-        lines += ["| File | SHA-256 |", "|---|---|"]
-        lines += [f"| `{path.removeprefix('listing:')}/` (the entries it holds) | `{digest}` |"
+        lines += [f"| {msg('about.file')} | SHA-256 |", "|---|---|"]
+        lines += [f"| `{path.removeprefix('listing:')}/` {msg('about.listing')} | `{digest}` |"
                   if path.startswith("listing:") else f"| `{path}` | `{digest}` |"
                   for path, digest in manifest.data_files.items()]
     else:
-        lines += ["No data file was read."]
-    lines += ["", "## Software", "", "| Package | Version |", "|---|---|"]
+        lines += [msg("about.no_data")]
+    lines += ["", f"## {msg('about.software')}", "", f"| {msg('about.package')} | {msg('about.version')} |", "|---|---|"]
     lines += [f"| {name} | {version} |" for name, version in manifest.versions.items()]
     return "\n".join(lines) + "\n"

@@ -23,7 +23,6 @@ from .project import Project, read_yaml
 CHROMIUM_ENV = "CHROMIUM"  # where Debian's Chromium is; the browser tests read the same variable
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 LEFT_OUT = ("book/data_dictionary", "book/about")  # reference pages: online only
-REPORT_PUBLISHER = "United Nations System in Mexico"
 
 
 def pdf_name(year: int) -> str:
@@ -60,8 +59,9 @@ def print_document(singlehtml: Path, title: str, year: int, report: str | None) 
     """The print document, written at the root of the singlehtml output (so that ``_static`` resolves).
 
     ``report`` is the Results Report the edition is curated from, or None for an edition of official releases."""
-    origin = (f"Rebuilt from {report} and the original sources it cites." if report
-              else "Rebuilt from the official releases named beside each figure.")
+    from .i18n import language, msg
+
+    origin = msg("pdf.rebuilt_from", report=report) if report else msg("pdf.rebuilt_official")
     from bs4 import BeautifulSoup
 
     page = singlehtml / "book" / "index.html"
@@ -96,16 +96,15 @@ def print_document(singlehtml: Path, title: str, year: int, report: str | None) 
     styles = "".join(f'<link rel="stylesheet" href="_static/{name}">' for name in
                      sorted(p.name for p in (singlehtml / "_static").glob("mystnb*.css")))
     document = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>{styles}
+<html lang="{language()}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>{styles}
 <link rel="stylesheet" href="_static/resultsbook-print.css"></head>
 <body class="rb-print">
-<section class="rb-cover"><p class="rb-cover-kicker">{html.escape(REPORT_PUBLISHER)}</p>
+<section class="rb-cover"><p class="rb-cover-kicker">{html.escape(msg("pdf.publisher"))}</p>
 <p class="rb-cover-title">{html.escape(title)}</p>
-<p class="rb-cover-edition">The {year} edition, as one document</p>
-<p class="rb-cover-source">{html.escape(origin)} Every number in it is read from curated data; the online
-book has the data dictionary and the build record.</p>
+<p class="rb-cover-edition">{html.escape(msg("pdf.edition", year=year))}</p>
+<p class="rb-cover-source">{html.escape(origin)} {html.escape(msg("pdf.curated"))}</p>
 </section>
-<nav class="rb-contents"><p class="rb-contents-title">Contents</p><ol>{''.join(contents)}</ol></nav>
+<nav class="rb-contents"><p class="rb-contents-title">{html.escape(msg("pdf.contents"))}</p><ol>{''.join(contents)}</ol></nav>
 <main class="rb-chapters">{article.decode_contents()}</main>
 </body></html>"""
     target = singlehtml / "print.html"
@@ -121,9 +120,12 @@ def print_pdf(document: Path, output: Path, title: str, year: int) -> None:
                          "the previous book is unchanged")
     from playwright.sync_api import sync_playwright
 
+    from .i18n import msg
+
+    numbers = html.escape(msg("pdf.page_of")).replace("[page]", '<span class="pageNumber"></span>')
+    numbers = numbers.replace("[pages]", '<span class="totalPages"></span>')
     footer = ('<div style="width:100%;font-size:8pt;color:#444;text-align:center;font-family:sans-serif">'
-              f'{html.escape(title)} · page <span class="pageNumber"></span> of <span class="totalPages"></span>'
-              "</div>")
+              f'{html.escape(title)} · {numbers}</div>')
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
@@ -166,8 +168,10 @@ def tidy_outline(path: Path, document: Path, title: str, year: int) -> None:
     outlines = writer._root_object.get("/Outlines")
     if outlines is not None and "/First" in outlines.get_object():
         retitle(outlines.get_object()["/First"].get_object())
-    writer.add_metadata({"/Title": title, "/Subject": f"The {year} edition", "/Author": "Results Book contributors"})
-    writer._root_object[NameObject("/Lang")] = TextStringObject("en")
+    from .i18n import language, msg
+
+    writer.add_metadata({"/Title": title, "/Subject": msg("pdf.subject", year=year), "/Author": msg("pdf.author")})
+    writer._root_object[NameObject("/Lang")] = TextStringObject(language())
     tmp = path.with_suffix(".tmp.pdf")
     with tmp.open("wb") as fh:
         writer.write(fh)
@@ -179,7 +183,9 @@ def link_pages(html_dir: Path, year: int) -> None:
     from .publish import add_to_download_menu
 
     name = pdf_name(year)
-    add_to_download_menu(html_dir, "Whole book (PDF)", "rb-pdf-link", lambda page: name)
+    from .i18n import msg
+
+    add_to_download_menu(html_dir, msg("pdf.menu"), "rb-pdf-link", lambda page: name)
     home = html_dir / "book" / "index.html"
     if home.is_file():
         text = home.read_text(encoding="utf-8")
@@ -187,11 +193,13 @@ def link_pages(html_dir: Path, year: int) -> None:
         title_end = text.find("</h1>", article) if article >= 0 else -1
         if title_end >= 0:
             cut = title_end + len("</h1>")
-            text = (text[:cut] + f'<p class="rb-pdf-note"><a href="../{name}" download>Download the whole {year} '
-                    "edition as one PDF</a>, for printing and citing by page.</p>" + text[cut:])
+            link = html.escape(msg("pdf.home_note", year=year)).replace("[link]", f'<a href="../{name}" download>')
+            text = text[:cut] + f'<p class="rb-pdf-note">{link.replace("[/link]", "</a>")}</p>' + text[cut:]
             home.write_text(text, encoding="utf-8")
 
 
 def edition_title(project: Project, year: int) -> str:
-    config = read_yaml(project.root / "_config.yml") or {}
-    return str(config.get("title", "Results Book")).replace("{year}", str(year))
+    """The book's title in the language being built (the catalogue's ``book.title``)."""
+    from .i18n import msg
+
+    return msg("book.title", year=year)

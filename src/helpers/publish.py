@@ -23,27 +23,35 @@ EXTRA_DIR = "_extra"  # copied as-is into the HTML root by Sphinx (html_extra_pa
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def staged_config(project: Project, year: int) -> dict:
-    """The project's _config.yml for one edition: year in the title, Jupyter Book's execution off."""
+def staged_config(project: Project, year: int, lang: str = "en") -> dict:
+    """The project's _config.yml for one edition in one language: title and footer from the language's catalogue
+    (year filled in), Sphinx's ``language`` (the theme's own words, <html lang>, search), Jupyter Book's
+    execution off."""
+    from .i18n import msg
+
     config = read_yaml(project.root / "_config.yml") or {}
-    config["title"] = str(config.get("title", "Results Book")).replace("{year}", str(year))
+    config["title"] = msg("book.title", lang, year=year)
+    config.setdefault("html", {})["extra_footer"] = msg("book.footer", lang)
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     config["only_build_toc_files"] = True
     # data/<year>/ is published with the book so every chart links to the CSV behind it
     config.setdefault("sphinx", {}).setdefault("config", {})["html_extra_path"] = [EXTRA_DIR]
+    config["sphinx"]["config"]["language"] = lang
     extensions = config["sphinx"].setdefault("extra_extensions", [])
     if "helpers.sphinx_ext" not in extensions:  # the pipeline's own: a pure search index, numbers as printed
         extensions.append("helpers.sphinx_ext")
     return config
 
 
-def pruned_pages(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path]):
+def pruned_pages(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
+                 lang: str = "en"):
     """Each executed page as the edition's data supports it (see ``helpers.pruning``), and the gap ledger.
 
     Returns ({page rel: notebook dict}, ledger lines, {page name: title})."""
     import json
 
     from .gaps import LEDGER_PAGE, ledger
+    from .i18n import cells_in
     from .pruning import glued_values, prune_page
 
     has_ledger_page = any(d.with_suffix("").as_posix() == LEDGER_PAGE for d in project.toc_documents())
@@ -51,7 +59,8 @@ def pruned_pages(project: Project, year: int, pages: list, outcomes: list, execu
     notebooks, found, titles = {}, [], {}
     for page in pages:
         link = Path(LEDGER_PAGE).name + ".md" if has_ledger_page else None
-        nb, page_gaps = prune_page(json.loads(executed[page.rel.as_posix()].read_text(encoding="utf-8")), year, link)
+        nb = cells_in(json.loads(executed[page.rel.as_posix()].read_text(encoding="utf-8")), lang)
+        nb, page_gaps = prune_page(nb, year, link)
         notebooks[page.rel.as_posix()] = nb
         found.append((page.name, page_gaps, data_files.get(page.rel.as_posix(), {})))
         titles[page.name] = _title(nb, glued_values(nb)) or page.name
@@ -89,11 +98,17 @@ def add_to_download_menu(html_dir: Path, label: str, css: str, target_for) -> No
         page.write_text(text[:cut] + item + text[cut:], encoding="utf-8")
 
 
-def staged_toc(project: Project, pages: list) -> str:
-    """The table of contents Sphinx sees: each template entry expanded into its pages (``helpers.pages``)."""
+def staged_toc(project: Project, pages: list, lang: str = "en") -> str:
+    """The table of contents Sphinx sees: each template entry expanded into its pages (``helpers.pages``), each
+    part's caption in the book's language (``toc.<caption as a key>`` of the catalogue)."""
+    from .i18n import caption_key, msg
     from .pages import expand_toc
 
-    return yaml.safe_dump(expand_toc(project, read_yaml(project.root / "_toc.yml"), pages), sort_keys=False)
+    toc = expand_toc(project, read_yaml(project.root / "_toc.yml"), pages)
+    for part in toc.get("parts", []) if isinstance(toc, dict) else []:
+        if isinstance(part, dict) and isinstance(part.get("caption"), str):
+            part["caption"] = msg(caption_key(part["caption"]), lang)
+    return yaml.safe_dump(toc, sort_keys=False, allow_unicode=True)
 
 
 def _title(nb: dict, values: dict) -> str:
@@ -110,7 +125,7 @@ def _title(nb: dict, values: dict) -> str:
 
 
 def assemble_source(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
-                    dest: Path) -> list[str]:
+                    dest: Path, lang: str = "en") -> list[str]:
     """Copy the book's pages into ``dest``: executed, pruned notebooks in place of the committed ones, the
     table of contents with one entry per template page, the gap ledger page filled in. Returns the ledger."""
     import json
@@ -118,12 +133,12 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
     from .gaps import LEDGER_MARKER, ledger_markdown
 
     dest.mkdir(parents=True)
-    (dest / "_config.yml").write_text(yaml.safe_dump(staged_config(project, year), sort_keys=False),
-                                      encoding="utf-8")
-    (dest / "_toc.yml").write_text(staged_toc(project, pages), encoding="utf-8")
+    (dest / "_config.yml").write_text(yaml.safe_dump(staged_config(project, year, lang), sort_keys=False,
+                                                     allow_unicode=True), encoding="utf-8")
+    (dest / "_toc.yml").write_text(staged_toc(project, pages, lang), encoding="utf-8")
     book = project.root / "book"
-    if book.is_dir():  # pages, images and other static files
-        skip = shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", "__pycache__", "_build")
+    if book.is_dir():  # pages, images and other static files (a Markdown page's translations are placed below)
+        skip = shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints", "__pycache__", "_build", "*.*.md")
         shutil.copytree(book, dest / "book", ignore=lambda d, n: set(skip(d, n)) | set(_regular_only(d, n)))
     shutil.copytree(project.year_dir(year), dest / EXTRA_DIR / "data" / str(year), ignore=_regular_only)
     cycle = project.framework_dir(year)
@@ -132,7 +147,7 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
     from .datapackage import write_package
 
     write_package(project, year, dest / EXTRA_DIR / "data")  # the edition's data as a Frictionless Data Package
-    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed)
+    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang)
     for rel, nb in notebooks.items():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -141,10 +156,12 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
         target = dest / EXTRA_DIR / "notebooks" / page.notebook
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(project.root / page.notebook, target)
+    from .i18n import markdown_page
+
     for rel in project.toc_documents():
-        if rel.suffix != ".ipynb":
+        if rel.suffix != ".ipynb":  # a Markdown page in the book's language: book/about.es.md for about.md
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(project.root / rel, dest / rel)
+            shutil.copyfile(markdown_page(project.root / rel, lang), dest / rel)
     for page in dest.rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         if LEDGER_MARKER in text:
@@ -208,10 +225,10 @@ class SphinxRun:
         return html
 
 
-def can_initialise_early(project: Project, year: int, work: Path, toc: str) -> bool:
+def can_initialise_early(project: Project, year: int, work: Path, toc: str, lang: str = "en") -> bool:
     """True when Sphinx may be initialised before this build's pages are in place: the previous build in
     ``work`` used byte-identical configuration and table of contents (pages are then found by mtime)."""
-    config = yaml.safe_dump(staged_config(project, year), sort_keys=False)
+    config = yaml.safe_dump(staged_config(project, year, lang), sort_keys=False, allow_unicode=True)
     try:
         return ((work / "src" / "_config.yml").read_text(encoding="utf-8") == config
                 and (work / "src" / "_toc.yml").read_text(encoding="utf-8") == toc
@@ -262,25 +279,60 @@ EDITIONS_SCRIPT = Path("_static") / "rb-editions.js"  # loaded by every page (he
 
 
 def book_pages(html: Path) -> list[str]:
-    """The reading pages of a published book, as Sphinx page names ('book/chapter_1'), without data or assets."""
+    """The reading pages of a published book, as Sphinx page names ('book/chapter_1'), without data or assets
+    (nor the books in other languages published inside the English one)."""
+    from .i18n import LOCALES
+
     return sorted(p.relative_to(html).with_suffix("").as_posix() for p in html.rglob("*.html")
                   if not p.relative_to(html).parts[0].startswith(("_", "data", "notebooks"))
+                  and p.relative_to(html).parts[0] not in LOCALES
                   and p.name not in ("genindex.html", "search.html"))
 
 
-def write_edition_switchers(build_dir: Path, year: int, staged_html: Path) -> None:
-    """The list of editions built, with each one's pages, into the staged book and every other published one (so
-    an older edition's switcher learns of a newer edition). Years and page names only: nothing from data."""
-    editions = {int(p.parent.name): p for p in build_dir.glob("*/html") if p.parent.name.isdigit()
-                and (p / "index.html").is_file()}
-    editions[year] = staged_html
-    listing = {str(y): book_pages(h) for y, h in sorted(editions.items())}
-    for edition, html in editions.items():
-        script = html / EDITIONS_SCRIPT
+def carry_other_languages(published_html: Path, staged_html: Path) -> None:
+    """The books in other languages, published inside the English one (html/es/), into the staged English book,
+    as hard links: the published copy stays whole until the new English book replaces it."""
+    from .i18n import DEFAULT, LOCALES
+
+    for lang in LOCALES:
+        book = published_html / lang
+        if lang != DEFAULT and (book / "index.html").is_file() and not (staged_html / lang).exists():
+            shutil.copytree(book, staged_html / lang, copy_function=os.link)
+
+
+def write_edition_switchers(build_dir: Path, year: int, lang: str, staged_html: Path) -> None:
+    """For every published book (edition x language), the editions built in its language and the languages built
+    of its edition, each with its pages, so that the switchers in the header link only pages that exist. Written
+    into the staged book and every other published one (an older edition learns of a newer one). Years, language
+    codes, page names and the catalogue's words only: nothing from data."""
+    from .build import book_root
+    from .i18n import DEFAULT, LOCALES, NAMES, msg
+
+    books: dict[tuple[int, str], Path] = {}
+    for edition in build_dir.glob("*/html"):
+        if edition.parent.name.isdigit():
+            for code in LOCALES:
+                root = book_root(build_dir, int(edition.parent.name), code)
+                if (root / "index.html").is_file():
+                    books[(int(edition.parent.name), code)] = root
+    books[(year, lang)] = staged_html
+    if lang == DEFAULT:  # the other languages of this edition now sit inside the staged English book
+        for code in LOCALES:
+            if code != DEFAULT and (staged_html / code / "index.html").is_file():
+                books[(year, code)] = staged_html / code
+    pages = {key: book_pages(root) for key, root in books.items()}
+    for (edition, code), root in books.items():
+        editions = {str(y): pages[(y, c)] for (y, c) in sorted(pages) if c == code}
+        languages = {c: {"name": NAMES[c], "pages": pages[(y, c)],
+                         "root": ("" if code == DEFAULT else "../") + ("" if c == DEFAULT else f"{c}/")}
+                     for (y, c) in sorted(pages) if y == edition}
+        words = {k: msg(f"switcher.{k}", code) for k in ("edition", "editions", "languages")}
+        script = root / EDITIONS_SCRIPT
         script.parent.mkdir(parents=True, exist_ok=True)
         tmp = script.with_name(script.name + ".tmp")
-        tmp.write_text(f"window.RB_EDITIONS = {json.dumps(listing)};\nwindow.RB_EDITION = \"{edition}\";\n",
-                       encoding="utf-8")
+        tmp.write_text(f"window.RB_EDITIONS = {json.dumps(editions)};\nwindow.RB_EDITION = \"{edition}\";\n"
+                       f"window.RB_LANG = \"{code}\";\nwindow.RB_LANGUAGES = {json.dumps(languages)};\n"
+                       f"window.RB_WORDS = {json.dumps(words, ensure_ascii=False)};\n", encoding="utf-8")
         os.replace(tmp, script)
 
 

@@ -44,19 +44,23 @@ def cache_templates(app) -> None:
         environment.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
 
 
-def numbers_as_printed_language():
-    """English search whose words include numbers with their thousands separators and decimals."""
+def numbers_as_printed_languages() -> list:
+    """The book's search languages (English, Spanish) whose words include numbers with their thousands separators
+    and decimals, so that a reader finds "54,421" as printed."""
     import re
 
     from sphinx.search.en import SearchEnglish
+    from sphinx.search.es import SearchSpanish
 
-    class SearchEnglishNumbers(SearchEnglish):
-        _word_re = re.compile(r"\d+(?:[.,]\d+)+|\w+")
-        # the same split for queries (language_data.js is loaded after searchtools.js and replaces its splitter)
-        js_splitter_code = ("var splitQuery = (query) => (query.match("
-                            "/\\d+(?:[.,]\\d+)+|[\\p{Letter}\\p{Number}_\\p{Emoji_Presentation}]+/gu) || []);")
-
-    return SearchEnglishNumbers
+    languages = []
+    for base in (SearchEnglish, SearchSpanish):
+        languages.append(type(f"{base.__name__}Numbers", (base,), {
+            "_word_re": re.compile(r"\d+(?:[.,]\d+)+|\w+"),
+            # the same split for queries (language_data.js is loaded after searchtools.js and replaces its splitter)
+            "js_splitter_code": ("var splitQuery = (query) => (query.match("
+                                 "/\\d+(?:[.,]\\d+)+|[\\p{Letter}\\p{Number}_\\p{Emoji_Presentation}]+/gu) || []);"),
+        }))
+    return languages
 
 
 def drop_pruned_words() -> None:
@@ -92,7 +96,8 @@ def setup(app):
     drop_pruned_words()
     app.connect("builder-inited", edition_switcher_files)
     app.connect("html-page-context", name_the_page)
-    app.add_search_language(numbers_as_printed_language())
+    for language in numbers_as_printed_languages():
+        app.add_search_language(language)
     app.connect("builder-inited", cache_templates)
     # early: the event stops at the first handler that returns a template name
     app.connect("html-page-context", drop_duplicate_scripts, priority=100)
