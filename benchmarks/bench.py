@@ -94,7 +94,8 @@ def timed(command: list[str], cwd: Path, env: dict | None = None, measure_rss: b
 
 
 def build_command(year: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "helpers.cli", "build", "--year", str(year), "--no-progress", *extra]
+    # English only: the figures compare with Jupyter Book building the same (English) pages
+    return [sys.executable, "-m", "helpers.cli", "build", "--lang", "en", "--year", str(year), "--no-progress", *extra]
 
 
 def jupyterbook_source(project: Path, year: int) -> Path:
