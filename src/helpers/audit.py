@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+
 from . import fmt
 from .errors import InputError
+from .i18n import msg, msg_or
 from .project import read_yaml
 
 STATUSES = ("pass", "warning", "fail", "not run")
@@ -61,9 +63,13 @@ class Result:
 
 def load_checks(path: Path) -> list[dict]:
     """The declared checks, each with ``finds``: what kind of inconsistency it looks for, in plain words."""
+    from .i18n import DEFAULT, language
+
     raw = read_yaml(path) or {}
     checks = raw.get("checks", [])
     categories = raw.get("categories") or {}
+    lang = language()  # a check's words in the page's language (title_es ...), English where none is given
+    in_language = {**categories, **(raw.get(f"categories_{lang}") or {})} if lang != DEFAULT else categories
     ids = [c.get("id") for c in checks]
     for i, check in enumerate(checks, start=1):
         if check.get("kind") not in KINDS:
@@ -74,7 +80,11 @@ def load_checks(path: Path) -> list[dict]:
         if check.get("category") not in categories:
             raise InputError(f"{path}: check {i} ({check.get('id')}) has category {check.get('category')!r}; "
                              f"expected one of the categories declared at the top: {sorted(categories)}")
-        check["finds"] = str(categories[check["category"]])
+        check["finds"] = str(in_language[check["category"]])
+        if lang != DEFAULT:
+            for key in ("title", "explanation", "measures"):
+                if check.get(f"{key}_{lang}"):
+                    check[key] = check[f"{key}_{lang}"]
     return checks
 
 
@@ -97,9 +107,10 @@ def select(load: Loader, ref: dict) -> pd.DataFrame:
 
 
 def _where(row: dict) -> str:
-    where = f"{row.get('section', '?')}, p. {row.get('page', '?')}"
-    if row.get("statement") and row.get("statement") != "result":
-        where += f" ({row['statement']})"
+    where = msg("cite.section_page", section=row.get("section", "?"), page=row.get("page", "?"))
+    statement = row.get("statement")
+    if not fmt.is_missing(statement) and statement and statement != "result":
+        where += f" ({msg_or('statement.' + str(statement), str(statement))})"
     return where
 
 
@@ -133,7 +144,7 @@ def check_sum(check: dict, load: Loader) -> Result:
         return _not_run(check, total + parts)
     added = sum(p.value for p in parts)
     ok = _close(added, total[0].value, check.get("tolerance", 0))
-    message = (f"the parts add up to {fmt.number(added)}, the stated total is {total[0].shown}")
+    message = msg("audit.sum", added=fmt.number(added), total=total[0].shown)
     return _result(check, "pass" if ok else "fail", message, total + parts)
 
 
@@ -142,22 +153,22 @@ def compare_to_exact(exact: Statement, other: Statement, tolerance: float) -> tu
     q, v, x = other.qualifier, other.value, exact.value
     if q in ("more than",):
         if x == v:  # the bound is the figure itself: loosely worded, not a contradiction
-            return "warning", f"'{other.shown}' is stated where the exact figure is {exact.shown}: the bound is the figure itself"
-        return ("warning", f"'{other.shown}' is consistent with {exact.shown} but states it differently") if x > v \
-            else ("fail", f"'{other.shown}' contradicts {exact.shown}")
+            return "warning", msg("audit.bound_is_figure", other=other.shown, exact=exact.shown)
+        return ("warning", msg("audit.consistent_differently", other=other.shown, exact=exact.shown)) if x > v \
+            else ("fail", msg("audit.contradicts", other=other.shown, exact=exact.shown))
     if q in ("up to",):
-        return ("warning", f"'{other.shown}' is consistent with {exact.shown}") if x <= v \
-            else ("fail", f"'{other.shown}' contradicts {exact.shown}")
+        return ("warning", msg("audit.consistent", other=other.shown, exact=exact.shown)) if x <= v \
+            else ("fail", msg("audit.contradicts", other=other.shown, exact=exact.shown))
     if q in ("nearly", "almost", "approximately"):
         ok = abs(x - v) <= max(tolerance, 0.05 * abs(x))
-        return ("warning", f"'{other.shown}' approximates {exact.shown}") if ok \
-            else ("fail", f"'{other.shown}' is far from {exact.shown}")
+        return ("warning", msg("audit.approximates", other=other.shown, exact=exact.shown)) if ok \
+            else ("fail", msg("audit.far_from", other=other.shown, exact=exact.shown))
     if _close(v, x, tolerance):
-        return "pass", f"{other.shown} equals {exact.shown}"
+        return "pass", msg("audit.equals", other=other.shown, exact=exact.shown)
     coarse = min(_decimals(v), _decimals(x))
     if round(v, coarse) == round(x, coarse):
-        return "warning", f"{other.shown} and {exact.shown} differ only by rounding"
-    return "fail", f"{other.shown} differs from {exact.shown}"
+        return "warning", msg("audit.rounding", other=other.shown, exact=exact.shown)
+    return "fail", msg("audit.differs", other=other.shown, exact=exact.shown)
 
 
 def check_same_fact(check: dict, load: Loader) -> Result:
@@ -166,17 +177,18 @@ def check_same_fact(check: dict, load: Loader) -> Result:
     if len(found) < 2:
         return _not_run(check, found)
     if check.get("measures"):  # a rate beside a total: set side by side, never called a contradiction
-        shown = " and ".join(f"'{s.shown}' ({s.label.lower()})" for s in found)
-        return _result(check, "warning", f"{shown} measure different things ({check['measures']}): they are not "
-                                         "the same fact and cannot contradict each other", found)
+        shown = [msg("audit.quoted", text=s.shown) + f" ({s.label.lower()})" for s in found]
+        shown = msg("gaps.and", first=", ".join(shown[:-1]), last=shown[-1])
+        return _result(check, "warning", msg("audit.different_things", shown=shown, measures=check["measures"]), found)
     exact = [s for s in found if not s.qualifier]
     if exact:
         reference, others = exact[0], [s for s in found if s is not exact[0]]
         verdicts = [compare_to_exact(reference, s, check.get("tolerance", 0)) for s in others]
     else:  # only bounded statements: they agree only if they state the same bound
         reference, others = found[0], found[1:]
-        verdicts = [("pass", f"{s.shown} as elsewhere") if s.value == reference.value and s.qualifier == reference.qualifier
-                    else ("warning", f"'{s.shown}' and '{reference.shown}' bound the same fact differently")
+        verdicts = [("pass", msg("audit.as_elsewhere", other=s.shown))
+                    if s.value == reference.value and s.qualifier == reference.qualifier
+                    else ("warning", msg("audit.bound_differently", other=s.shown, reference=reference.shown))
                     for s in others]
     status = _worst(v[0] for v in verdicts)
     return _result(check, status, "; ".join(v[1] for v in verdicts), found)
@@ -190,7 +202,8 @@ def check_magnitude(check: dict, load: Loader) -> Result:
     ratio = value[0].value * SCALE[value[0].unit] / (reference[0].value * SCALE[reference[0].unit])
     limit = check.get("max_ratio", 1)
     status = "fail" if ratio > limit else "pass"
-    message = f"{value[0].shown} is {fmt.number(round(ratio, 1))} times {reference[0].shown} (at most {fmt.number(limit)} is plausible)"
+    message = msg("audit.magnitude", value=value[0].shown, ratio=fmt.number(round(ratio, 1)), reference=reference[0].shown,
+                  limit=fmt.number(limit))
     return _result(check, status, message, value + reference)
 
 
@@ -202,7 +215,7 @@ def check_shares(check: dict, load: Loader) -> Result:
     total = sum(s.value for s in found)
     limit = check.get("max", 100)
     status = "pass" if total <= limit + check.get("tolerance", 0) else "fail"
-    return _result(check, status, f"the stated shares add up to {fmt.percent(total)} (at most {fmt.percent(limit)})", found)
+    return _result(check, status, msg("audit.shares", total=fmt.percent(total), limit=fmt.percent(limit)), found)
 
 
 def check_percent_range(check: dict, load: Loader) -> Result:
@@ -214,7 +227,7 @@ def check_percent_range(check: dict, load: Loader) -> Result:
     if not found:
         return _not_run(check, found)
     bad = [s for s in found if not 0 <= s.value <= 100]
-    message = f"{len(found)} percentages checked, {len(bad)} outside 0 to 100"
+    message = msg("audit.percent_range", checked=fmt.number(len(found)), outside=fmt.number(len(bad)))
     return _result(check, "fail" if bad else "pass", message, bad)
 
 
@@ -226,8 +239,8 @@ def check_change(check: dict, load: Loader) -> Result:
         return _not_run(check, found)
     computed = 100 * (end[0].value - start[0].value) / start[0].value
     ok = _close(computed, stated[0].value, check.get("tolerance", 0.5))
-    message = (f"from {start[0].shown} to {end[0].shown} is a change of {fmt.percent(round(computed, 1))}; "
-               f"the report states {stated[0].shown}")
+    message = msg("audit.change", start=start[0].shown, end=end[0].shown, computed=fmt.percent(round(computed, 1)),
+                  stated=stated[0].shown)
     return _result(check, "pass" if ok else "fail", message, found)
 
 
@@ -247,15 +260,15 @@ def check_count_matches_list(check: dict, load: Loader) -> Result:
     found = stated + [listed]
     what = stated[0].label.lower()
     if count != n:
-        return _result(check, "fail", f"the report gives {stated[0].shown} ({what}) and then lists {fmt.number(n)}", found)
+        return _result(check, "fail", msg("audit.count_lists", count=stated[0].shown, what=what, listed=fmt.number(n)),
+                       found)
     if others:
         odd = "; ".join(f"{r['item']}: {r['note']}" if not fmt.is_missing(r.get("note")) else str(r["item"])
                         for r in others)
-        verb = "is" if len(others) == 1 else "are"
-        return _result(check, "fail", f"the report gives {stated[0].shown} ({what}) and lists {fmt.number(n)}, but "
-                                      f"{fmt.number(len(others))} of those listed {verb} not of the kind counted ({odd})",
-                       found)
-    return _result(check, "pass", f"the report gives {stated[0].shown} ({what}) and lists as many", found)
+        key = "audit.count_odd." + ("one" if len(others) == 1 else "other")
+        return _result(check, "fail", msg(key, count=stated[0].shown, what=what, listed=fmt.number(n),
+                                          odd_count=fmt.number(len(others)), odd=odd), found)
+    return _result(check, "pass", msg("audit.count_as_many", count=stated[0].shown, what=what), found)
 
 
 def _year(value) -> int | None:
@@ -272,7 +285,7 @@ def check_span_matches_dates(check: dict, load: Loader) -> Result:
     if len(span) != 1 or span[0].value is None or len(years) < 2:
         return _not_run(check, found)
     elapsed, stated = years[-1] - years[0], span[0].value
-    message = f"the report calls it {span[0].shown}; its own dates, {years[0]} and {years[-1]}, are {fmt.number(elapsed)} years apart"
+    message = msg("audit.span", span=span[0].shown, first=years[0], last=years[-1], elapsed=fmt.number(elapsed))
     if _close(stated, elapsed, 0):
         return _result(check, "pass", message, found)
     # dates given as years only: the true span may be a year longer or shorter
@@ -289,16 +302,16 @@ def check_same_implementers(check: dict, load: Loader) -> Result:
     if len(results) != 1 or len(story) != 1 or not _names(story[0].get("implemented_by")):
         return _not_run(check, [])
     stated, told = _names(results[0].get("implemented_by")), _names(story[0].get("implemented_by"))
-    found = [Statement("Implemented by, in the results", None, "", None, _where(results[0]), text=", ".join(sorted(stated))),
-             Statement("Implemented by, in the story", None, "", None, _where(story[0]) + " (story)",
+    found = [Statement(msg("audit.implemented_results"), None, "", None, _where(results[0]), text=", ".join(sorted(stated))),
+             Statement(msg("audit.implemented_story"), None, "", None, _where(story[0]) + f" ({msg('statement.story')})",
                        text=", ".join(sorted(told)))]
     if stated == told:
-        return _result(check, "pass", "the story names the same implementers as the results", found)
+        return _result(check, "pass", msg("audit.same_implementers"), found)
     parts = []
     if told - stated:
-        parts.append(f"the story adds {', '.join(sorted(told - stated))}")
+        parts.append(msg("audit.story_adds", names=", ".join(sorted(told - stated))))
     if stated - told:
-        parts.append(f"the story leaves out {', '.join(sorted(stated - told))}")
+        parts.append(msg("audit.story_leaves_out", names=", ".join(sorted(stated - told))))
     return _result(check, "fail", "; ".join(parts), found)
 
 
@@ -320,7 +333,7 @@ def _result(check: dict, status: str, message: str, found: list[Statement]) -> R
 
 
 def _not_run(check: dict, found: list[Statement]) -> Result:
-    return _result(check, "not run", "the figures this check needs are not all in this edition's data", found)
+    return _result(check, "not run", msg("audit.not_run"), found)
 
 
 def run_checks(checks: list[dict], load: Loader, year: int | None = None) -> list[Result]:
@@ -339,7 +352,7 @@ def run_checks(checks: list[dict], load: Loader, year: int | None = None) -> lis
         try:
             results.append(KINDS[check["kind"]](check, cached))
         except (KeyError, InputError) as exc:
-            results.append(_result(check, "not run", f"not run: {exc}", []))
+            results.append(_result(check, "not run", msg("audit.not_run_because", reason=exc), []))
     return results
 
 
@@ -355,7 +368,12 @@ def audit_edition(year: int, root: Path | None = None) -> list[Result]:
 
 def summary_frame(results: list[Result]) -> pd.DataFrame:
     return pd.DataFrame([{"check": r.title, "id": r.check, "finds": r.finds, "status": r.status,
-                          "finding": r.message} for r in results])
+                          "result": status_words(r.status), "finding": r.message} for r in results])
+
+
+def status_words(status: str) -> str:
+    """A result as the page's language says it ('pass'; in Spanish 'pasa')."""
+    return msg("audit.status." + status.replace(" ", "_"))
 
 
 def details_markdown(results: list[Result]) -> str:
@@ -365,10 +383,10 @@ def details_markdown(results: list[Result]) -> str:
 
     blocks = []
     for r in results:
-        lines = [f"**{esc(r.title)}** ({esc(r.finds.lower())}): **{esc(r.status)}**. {esc(r.explanation)}",
-                 "", f"Finding: {esc(r.message)}."]
+        lines = [f"**{esc(r.title)}** ({esc(r.finds.lower())}): **{esc(status_words(r.status))}**. {esc(r.explanation)}",
+                 "", esc(msg("audit.finding", message=r.message))]
         if r.statements:
-            lines += ["", "| Figure | As stated | Where |", "|---|---|---|"]
+            lines += ["", f"| {msg('table.figure')} | {msg('audit.as_stated')} | {msg('audit.where')} |", "|---|---|---|"]
             lines += [f"| {esc(s.label)} | {esc(s.shown)} | {esc(s.where)} |" for s in r.statements]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

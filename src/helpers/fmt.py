@@ -14,10 +14,9 @@ def missing() -> str:
 
 def qualifier_text(qualifier) -> str:
     """A qualifier from data ('more than', 'nearly' ...) in the page's language (the data's words if unknown)."""
-    key = "qualifier." + str(qualifier).replace(" ", "_")
-    from .i18n import catalogue, language
+    from .i18n import msg_or
 
-    return catalogue(language()).get(key, str(qualifier))
+    return msg_or("qualifier." + str(qualifier).replace(" ", "_"), str(qualifier))
 
 
 def is_missing(value) -> bool:

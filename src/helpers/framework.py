@@ -7,7 +7,7 @@ from functools import cached_property
 
 from . import charts, fmt
 from .data import load
-from .i18n import msg
+from .i18n import msg, msg_or
 
 
 def split_list(cell) -> list[str]:
@@ -234,7 +234,7 @@ class Framework:
         return rows.assign(
             shown=[fmt.with_unit(r.value, r.unit, r.qualifier) for r in rows.itertuples()],
             where=[msg("cite.section_page", section=r.section, page=r.page)
-                   + ("" if r.statement == "result" else f" ({msg('statement.' + str(r.statement))})")
+                   + ("" if r.statement == "result" else f" ({msg_or('statement.' + str(r.statement), str(r.statement))})")
                    for r in rows.itertuples()],
         )
 

@@ -94,6 +94,11 @@ def msg(key: str, /, lang: str | None = None, **values) -> str:
     return text.format(**{k: str(v) for k, v in values.items()}) if values else text
 
 
+def msg_or(key: str, fallback: str) -> str:
+    """The message ``key`` if the catalogue has it, else ``fallback`` (a value from data the catalogue may name)."""
+    return catalogue(language()).get(key, fallback)
+
+
 def plural(key: str, count: int, /, lang: str | None = None, **values) -> str:
     """``key.one`` for a count of 1, ``key.other`` otherwise (both languages plural this way)."""
     return msg(f"{key}.{'one' if count == 1 else 'other'}", lang, count=count, **values)
