@@ -67,10 +67,11 @@ FULL_EDITION = 2022  # the edition curated from a whole Results Report: every fi
 
 @pytest.fixture(scope="session")
 def real_book(tmp_path_factory) -> Path:
-    """The full edition of the real book, built once per test session in a copy of the project."""
+    """The full edition of the real book in every language (Spanish at html/es/), built once per test session in a
+    copy of the project."""
     year = FULL_EDITION
     root = tmp_path_factory.mktemp("real") / "project"
     shutil.copytree(REPO, root, ignore=COPY_IGNORE)
-    done = run_cli(root, "build", "--no-progress", "--year", str(year), timeout=1800)
+    done = run_cli(root, "build", "--no-progress", "--year", str(year), "--lang", "all", timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
     return root / "_build" / str(year) / "html"

@@ -158,7 +158,7 @@ def test_injected_parameters_and_code_hidden(minibook):
     page = (minibook / "_build/2030/html/book/alpha.html").read_text()
     assert "Parameters" not in page and "year = 2030" not in page and "year = None" not in page
     assert "tag_remove-input" in page and "cell_input" not in page, "readers see outputs, not code"
-    assert "Fixture Book 2030" in page  # the book title takes the year from the parameter
+    assert "UN Mexico Results Book 2030" in page  # the title (book.title of the catalogue) takes the year
 
 
 def test_about_page_records_the_build(minibook):

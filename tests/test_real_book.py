@@ -238,7 +238,7 @@ def test_every_page_of_the_full_edition_equals_a_stock_papermill_run(built, tmp_
         nb["cells"].append(dict(FINISHING_CELL, source=FINISHING_CELL["source"].format(notebook=str(root / page.notebook))))
         source = tmp_path / page.rel.name
         source.write_text(json.dumps(nb), encoding="utf-8")
-        jobs.append((str(source), str(tmp_path / f"stock-{page.rel.name}"), {"year": YEAR, **page.parameters}, str(root),
+        jobs.append((str(source), str(tmp_path / f"stock-{page.rel.name}"), {"year": YEAR, "lang": "en", **page.parameters}, str(root),
                      str((root / page.notebook).parent)))  # run where the page lives, as the build does
     with ProcessPoolExecutor(2) as pool:
         list(pool.map(_stock_run, jobs))

@@ -148,7 +148,10 @@ def test_toc_naming_a_missing_file_is_an_input_error(minibook):
 
 def test_staged_config_puts_year_in_title_and_turns_execution_off(minibook):
     config = staged_config(Project(minibook), 2030)
-    assert config["title"] == "Fixture Book 2030"
+    assert config["title"] == "UN Mexico Results Book 2030"  # book.title of the English catalogue
+    spanish = staged_config(Project(minibook), 2030, "es")
+    assert spanish["title"] == "Libro de Resultados de la ONU en México 2030"
+    assert spanish["sphinx"]["config"]["language"] == "es" and config["sphinx"]["config"]["language"] == "en"
     assert config["execute"]["execute_notebooks"] == "off"
     assert config["sphinx"]["config"]["html_extra_path"] == ["_extra"]
 

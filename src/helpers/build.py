@@ -17,8 +17,8 @@ from .errors import BuildError, InputError
 from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
-from .publish import SphinxRun, assemble_source, book_key, can_initialise_early, fill_about_page, publish, \
-    recover_interrupted_publish, removed_extras, run_sphinx, sync_tree
+from .publish import SphinxRun, assemble_source, book_key, book_root, can_initialise_early, fill_about_page, \
+    publish, recover_interrupted_publish, removed_extras, run_sphinx, sync_tree
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
@@ -55,11 +55,6 @@ class BuildConfig:
         """'' for English, '-es' for Spanish: names this language's cache, work and key files."""
         return "" if self.lang == "en" else f"-{self.lang}"
 
-
-def book_root(build_dir: Path, year: int, lang: str) -> Path:
-    """Where an edition's book in ``lang`` is published: _build/<YEAR>/html/ (English), html/<lang>/ otherwise."""
-    html = build_dir / str(year) / "html"
-    return html if lang == "en" else html / lang
 
 
 def execution_timeout(project: Project) -> int | None:

@@ -52,19 +52,25 @@ def package_links_html(year: int) -> str:
     return f'<p class="rb-package">{text.replace("[/zip]", "</a>", 1)}</p>'
 
 
-def rules(spec: ColumnSpec) -> str:
-    """A column's constraints in words."""
+def rules(spec: ColumnSpec, value=str) -> str:
+    """A column's constraints in words; ``value`` writes a literal value from the data (as text by default)."""
     parts = [msg(f"dictionary.type.{spec.type}"), msg("dictionary.nullable" if spec.nullable else "dictionary.required")]
     if spec.min is not None:
         parts.append(msg("dictionary.min", value=f"{spec.min:g}"))
     if spec.max is not None:
         parts.append(msg("dictionary.max", value=f"{spec.max:g}"))
     if spec.allowed:
-        parts.append(msg("dictionary.allowed", values=", ".join(map(str, spec.allowed))))
+        parts.append(msg("dictionary.allowed", values=", ".join(value(str(v)) for v in spec.allowed)))
     if spec.references:
         parts.append(msg("dictionary.references", target=spec.references)
                      + (msg("dictionary.separator", separator=spec.separator) if spec.separator else ""))
     return "; ".join(parts)
+
+
+def rules_html(spec: ColumnSpec) -> str:
+    """A column's constraints as HTML: the words escaped, each allowed value from the data as code."""
+    marked = rules(spec, value=lambda v: "\x00" + v + "\x01")  # control characters never occur in metadata
+    return html.escape(marked).replace("\x00", "<code>").replace("\x01", "</code>")
 
 
 def columns_html(year: int) -> str:
@@ -74,7 +80,7 @@ def columns_html(year: int) -> str:
         meta = holder.meta(name)
         key = ", ".join(meta.primary_key) or msg("dictionary.no_key")
         rows = "".join(f"<tr><td><code>{html.escape(spec.name)}</code></td><td>{metadata_text(spec.description)}</td>"
-                       f"<td>{html.escape(rules(spec))}</td></tr>" for spec in meta.columns.values())
+                       f"<td>{rules_html(spec)}</td></tr>" for spec in meta.columns.values())
         note = ""
         if meta.unit_column:
             note = "<p>" + html.escape(msg("dictionary.unit_note", unit=meta.unit_column, value=meta.value_column)) + "</p>"

@@ -136,7 +136,7 @@ def period_text(ref_period, year: int) -> str:
 
         from .i18n import locale
 
-        return format_date(datetime.date(int(text[:4]), int(text[5:]), 1), "MMMM y", locale=locale())
+        return format_date(datetime.date(int(text[:4]), int(text[5:]), 1), msg("period.month"), locale=locale())
     return text
 
 
@@ -338,16 +338,29 @@ SOURCE_KINDS = ("report", "endnote", "named", "official")  # how the book uses a
 
 
 def bibliography(sources):
-    """The sources as a reader cites them: publisher, reference, endnote, how the book uses it, date, address
-    (blank where a field does not apply; older editions lack the last columns)."""
+    """The sources as a reader cites them, as HTML cells (text from data escaped; show with ``escape=False``):
+    publisher, reference (a <cite>: a work keeps its own title, in its own language), endnote, how the book uses
+    it, date, address (a link when it is a web address); blank where a field does not apply (older editions
+    lack the last columns)."""
+    import html
+
     import pandas as pd
 
     def column(name):
         return sources[name].astype(object) if name in sources else pd.Series([None] * len(sources), dtype=object)
 
+    def text(value) -> str:
+        return "" if fmt.is_missing(value) or not str(value).strip() else html.escape(str(value))
+
+    def link(value) -> str:
+        shown = text(value)
+        return f'<a href="{shown}">{shown}</a>' if re.fullmatch(r"https?://[^\s\"'<>]+", str(value)) else shown
+
     frame = pd.DataFrame({
-        "publisher": column("organisation").tolist(), "reference": column("citation").tolist(),
+        "publisher": [text(v) for v in column("organisation")],
+        "reference": [f"<cite>{text(v)}</cite>" if text(v) else "" for v in column("citation")],
         "endnote": [fmt.number(v) if not fmt.is_missing(v) else None for v in column("endnote")],
-        "kind": [msg(f"source_kind.{k}") if str(k) in SOURCE_KINDS else None for k in column("kind")],
-        "date": column("date").tolist(), "url": column("url").tolist(), "note": column("note").tolist()})
+        "kind": [text(msg(f"source_kind.{k}")) if str(k) in SOURCE_KINDS else None for k in column("kind")],
+        "date": [text(v) for v in column("date")], "url": [link(v) for v in column("url")],
+        "note": [text(v) for v in column("note")]})
     return frame.astype(object).where(frame.notna(), "")

@@ -289,6 +289,14 @@ def book_pages(html: Path) -> list[str]:
                   and p.name not in ("genindex.html", "search.html"))
 
 
+def book_root(build_dir: Path, year: int, lang: str) -> Path:
+    """Where an edition's book in ``lang`` is published: _build/<YEAR>/html/ (English), html/<lang>/ otherwise."""
+    from .i18n import DEFAULT
+
+    html = build_dir / str(year) / "html"
+    return html if lang == DEFAULT else html / lang
+
+
 def carry_other_languages(published_html: Path, staged_html: Path) -> None:
     """The books in other languages, published inside the English one (html/es/), into the staged English book,
     as hard links: the published copy stays whole until the new English book replaces it."""
@@ -305,7 +313,6 @@ def write_edition_switchers(build_dir: Path, year: int, lang: str, staged_html: 
     of its edition, each with its pages, so that the switchers in the header link only pages that exist. Written
     into the staged book and every other published one (an older edition learns of a newer one). Years, language
     codes, page names and the catalogue's words only: nothing from data."""
-    from .build import book_root
     from .i18n import DEFAULT, LOCALES, NAMES, msg
 
     books: dict[tuple[int, str], Path] = {}

@@ -1,0 +1,277 @@
+"""The book in Spanish: catalogues and prose kept in step, Mexican number and date conventions, and the built
+Spanish book (every page, every figure, no English sentence, lang="es", switchers, search, browser checks)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import CHROMIUM, FULL_EDITION, REPO, require
+from helpers import fmt, i18n, page
+from helpers.scan import english_sentences, scan
+
+GLUE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
+
+
+@pytest.fixture
+def spanish():
+    i18n.set_language("es")
+    yield
+    i18n.set_language("en")
+
+
+# ---------------------------------------------------------------------------------------------- catalogues
+
+def test_every_message_is_in_every_language_with_the_same_placeholders():
+    catalogues = {lang: i18n.catalogue(lang) for lang in i18n.LOCALES}
+    english = catalogues[i18n.DEFAULT]
+    for lang, messages in catalogues.items():
+        assert set(messages) == set(english), (lang, sorted(set(messages) ^ set(english))[:10])
+        for key, text in messages.items():
+            assert i18n.placeholders(text) == i18n.placeholders(english[key]), (lang, key)
+
+
+def test_every_key_the_code_names_is_in_the_catalogue():
+    named = set()
+    sources = [p.read_text(encoding="utf-8") for p in (REPO / "src" / "helpers").glob("*.py")]
+    for notebook in (REPO / "book").glob("*.ipynb"):
+        sources += [c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+                    for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    for text in sources:
+        named |= set(re.findall(r"\bmsg(?:_or)?\(\s*\"([a-z0-9_.]+)\"\s*[,)]", text))  # whole keys, not prefixes
+    assert len(named) > 150
+    missing = sorted(k for k in named if k not in i18n.catalogue("en"))
+    assert not missing, missing
+
+
+def test_a_message_with_a_bad_placeholder_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "en.yml").write_text('a:\n  b: "{x.__class__}"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOGUES", tmp_path)
+    i18n.catalogue.cache_clear()
+    try:
+        with pytest.raises(i18n.InputError, match="a.b"):
+            i18n.catalogue("en")
+    finally:
+        i18n.catalogue.cache_clear()
+
+
+def test_every_toc_caption_has_words_in_every_language():
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    for part in toc["parts"]:
+        for lang in i18n.LOCALES:
+            assert i18n.caption_key(part["caption"]) in i18n.catalogue(lang), (lang, part["caption"])
+
+
+# ---------------------------------------------------------------------------------------------- prose
+
+def _markdown_cells(notebook: Path) -> list[dict]:
+    return [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "markdown"]
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in (REPO / "book").glob("*.ipynb")))
+def test_each_prose_cell_is_written_in_each_language_with_the_same_glue(notebook):
+    cells = _markdown_cells(REPO / "book" / notebook)
+    assert cells and all(i18n.cell_language(c) in i18n.LOCALES for c in cells), "every prose cell names its language"
+    by_language = {lang: [c for c in cells if i18n.cell_language(c) == lang] for lang in i18n.LOCALES}
+    english = by_language[i18n.DEFAULT]
+    for lang, written in by_language.items():
+        assert len(written) == len(english), (lang, "one cell per English cell, in the same order")
+        for ours, theirs in zip(written, english):
+            assert GLUE.findall(ours["source"]) and set(GLUE.findall(ours["source"])) == set(GLUE.findall(theirs["source"])) \
+                or not GLUE.findall(theirs["source"]) and not GLUE.findall(ours["source"]), (lang, theirs["source"][:60])
+            heads = [len(h) for h in re.findall(r"^(#+) ", ours["source"], re.M)]
+            assert heads == [len(h) for h in re.findall(r"^(#+) ", theirs["source"], re.M)], (lang, "same headings")
+
+
+def test_cells_in_keeps_one_languages_prose_and_all_code():
+    nb = {"cells": [{"cell_type": "code", "source": "x"},
+                    {"cell_type": "markdown", "metadata": {"tags": ["lang-en"]}, "source": "Hello"},
+                    {"cell_type": "markdown", "metadata": {"tags": ["lang-es"]}, "source": "Hola"},
+                    {"cell_type": "markdown", "metadata": {}, "source": "---"}]}
+    assert [c["source"] for c in i18n.cells_in(nb, "es")["cells"]] == ["x", "Hola", "---"]
+    assert [c["source"] for c in i18n.cells_in(nb, "en")["cells"]] == ["x", "Hello", "---"]
+
+
+@pytest.mark.parametrize("page_md", sorted(p.name for p in (REPO / "book").glob("*.md") if p.name.count(".") == 1))
+def test_every_markdown_page_has_its_spanish_twin_with_the_same_markers(page_md):
+    english = (REPO / "book" / page_md).read_text(encoding="utf-8")
+    twin = i18n.markdown_page(REPO / "book" / page_md, "es").read_text(encoding="utf-8")
+    assert re.findall(r"<!--.*?-->", twin) == re.findall(r"<!--.*?-->", english)
+    assert english_sentences(twin) == []
+
+
+def test_the_full_editions_text_columns_are_all_translated():
+    """Every text a page shows from the full edition's data has its Spanish beside it (<column>_es)."""
+    untranslated = []
+    folders = [REPO / "data" / str(FULL_EDITION)] + sorted((REPO / "data" / "frameworks").glob("*"))
+    for path in sorted(p for folder in folders for p in folder.glob("*.csv")):
+        rows = list(csv.DictReader(path.open(encoding="utf-8")))
+        for column in [c for c in (rows[0] if rows else {}) if f"{c}_es" in rows[0]]:
+            untranslated += [f"{path.name} row {i} {column}" for i, r in enumerate(rows, 1)
+                             if r[column].strip() and not r[f"{column}_es"].strip()]
+    assert not untranslated, untranslated[:10]
+
+
+# ---------------------------------------------------------------------------------------------- formats
+
+def test_spanish_numbers_and_dates_follow_mexican_conventions(spanish):
+    assert fmt.number(126014024) == "126,014,024"  # es_MX groups with commas and uses a decimal point
+    assert fmt.with_unit(7.8, "percent") == "7.8%"
+    assert fmt.with_unit(54000, "people", "more than") == "más de 54,000"
+    assert fmt.with_unit(143, "usd_million") == "143 millones de dólares"
+    assert fmt.ordinal(74) == "74.º"
+    assert fmt.change_phrase(-7.1, "percent_change") == "una disminución de 7.1%"
+    assert fmt.with_unit(None, "people") == "n. d."
+    assert page.period_text("2022-12", 2022) == "diciembre de 2022"
+    assert page.period_text("2022-Q3", 2022) == "el tercer trimestre de 2022"
+
+
+def test_english_numbers_are_unchanged():
+    i18n.set_language("en")
+    assert fmt.with_unit(54000, "people", "more than") == "more than 54,000"
+    assert fmt.with_unit(143, "usd_million") == "USD 143 million"
+    assert fmt.ordinal(74) == "74th" and fmt.ordinal(12) == "12th" and fmt.ordinal(22) == "22nd"
+    assert page.period_text("2022-12", 2022) == "December 2022"
+
+
+def test_data_text_takes_its_translation_and_keeps_english_where_there_is_none(spanish):
+    import pandas as pd
+
+    from helpers.data import in_language
+
+    frame = pd.DataFrame({"title": ["Closing Gaps", "Spotlight"], "title_es": ["Cerrando Brechas", None]})
+    assert list(in_language(frame)["title"]) == ["Cerrando Brechas", "Spotlight"]
+    assert list(in_language(frame, "en")["title"]) == ["Closing Gaps", "Spotlight"]
+
+
+def test_english_sentences_are_found_and_cited_titles_are_not():
+    assert english_sentences("The report states the figure twice and the audit shows both.")
+    assert not english_sentences("El informe da la cifra dos veces y la auditoría muestra ambas.")
+    assert not english_sentences("Fuente: Results Report (Area 4: Peace, Justice and Rule of Law, p. 45).")
+
+
+# ---------------------------------------------------------------------------------------------- the built book
+
+def _pages(html: Path) -> list[str]:
+    return sorted(p.relative_to(html).as_posix() for p in (html / "book").glob("*.html"))
+
+
+def _article_text(path: Path) -> str:
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    article = soup.select_one("article") or soup.body
+    return " ".join(article.get_text(" ").split())
+
+
+NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])\d+\.\d+")  # as printed: 54,421 or 7.8
+
+
+def test_the_spanish_book_has_every_page_of_the_english_one(real_book):
+    spanish = real_book / "es"
+    assert (spanish / "index.html").is_file()
+    assert _pages(spanish) == _pages(real_book)
+    for name in _pages(spanish):
+        head = (spanish / name).read_text(encoding="utf-8")[:400]
+        assert '<html lang="es"' in head, name
+        assert '<html lang="en"' in (real_book / name).read_text(encoding="utf-8")[:400], name
+
+
+def test_every_figure_of_an_english_page_is_on_its_spanish_page(real_book):
+    for name in _pages(real_book):
+        if name == "book/about.html":  # the build record: each language's build took its own seconds
+            continue
+        english = set(NUMBER.findall(_article_text(real_book / name)))
+        spanish = set(NUMBER.findall(_article_text(real_book / "es" / name)))
+        assert english <= spanish, (name, sorted(english - spanish)[:10])
+    charts = [len(re.findall(r'class="rb-chart', (real_book / d / n).read_text(encoding="utf-8")))
+              for n in _pages(real_book) for d in ("", "es")]
+    assert charts[0::2] == charts[1::2] and sum(charts) > 10  # every chart on both
+
+
+def test_no_english_sentence_remains_on_a_spanish_page(real_book):
+    found = scan(real_book, FULL_EDITION)
+    assert not found["english-on-translated-page"], found["english-on-translated-page"][:15]
+    assert not any(found.values()), found
+
+
+def test_the_switchers_link_pages_that_exist(real_book):
+    for root, lang in ((real_book, "en"), (real_book / "es", "es")):
+        script = (root / "_static" / "rb-editions.js").read_text(encoding="utf-8")
+        languages = json.loads(re.search(r"RB_LANGUAGES = (\{.*\});", script).group(1))
+        assert f'RB_LANG = "{lang}"' in script and set(languages) == set(i18n.LOCALES)
+        for code, book in languages.items():
+            target = (root / book["root"]).resolve()
+            assert target == (real_book / ("" if code == "en" else code)).resolve(), (lang, code)
+            assert all((target / f"{p}.html").is_file() for p in book["pages"]), (lang, code)
+
+
+def test_spanish_search_index_holds_numbers_as_printed(real_book):
+    index = (real_book / "es" / "searchindex.js").read_text(encoding="utf-8")
+    assert '"54,421"' in index
+    assert '"viviend"' in index and '"vivienda"' not in index  # words stemmed as Spanish ("viviendas" -> viviend)
+    options = (real_book / "es" / "_static" / "documentation_options.js").read_text(encoding="utf-8")
+    assert "LANGUAGE: 'es'" in options
+
+
+# ---------------------------------------------------------------------------------------------- in a browser
+
+@pytest.fixture(scope="module")
+def served(real_book):
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(real_book)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    require(CHROMIUM, "Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
+        yield instance
+        instance.close()
+
+
+def test_the_language_switcher_leads_to_the_same_page_in_the_other_language(served, chromium):
+    page = chromium.new_page()
+    page.goto(f"{served}/book/finance.html")
+    page.click("nav.rb-languages a[hreflang='es']")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/es/book/finance.html")
+    assert page.evaluate("document.documentElement.lang") == "es"
+    assert "Panorama financiero" in page.inner_text("h1")
+    page.click("nav.rb-languages a[hreflang='en']")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/book/finance.html") and "/es/" not in page.url
+
+
+def test_spanish_search_finds_a_figure_as_printed(served, chromium):
+    page = chromium.new_page()
+    page.goto(f"{served}/es/search.html?q=54,421")
+    page.wait_for_selector("#search-results ul li a", timeout=20000)
+    hits = page.eval_on_selector_all("#search-results ul li a", "els => els.map(e => e.getAttribute('href'))")
+    assert any("work_area_1" in h for h in hits), hits
+
+
+def test_the_spanish_menu_opens_on_a_phone(served, chromium):
+    page = chromium.new_page(viewport={"width": 375, "height": 800})
+    page.goto(f"{served}/es/book/at_a_glance.html")
+    page.wait_for_load_state("networkidle")
+    page.locator("button.sidebar-toggle.primary-toggle.btn").first.click()
+    page.wait_for_function("document.querySelector('#pst-primary-sidebar-modal').open")
+    assert page.locator("#pst-primary-sidebar-modal").locator("text=Capítulo 1").first.is_visible()
