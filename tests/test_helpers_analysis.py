@@ -124,7 +124,8 @@ def test_chart_without_data_is_reported_as_a_gap_not_drawn(minibook, monkeypatch
 
 def test_source_line_names_sections_pages_and_original_sources():
     frame = pd.DataFrame({"section": ["Chapter 1", "Mexico at a glance"], "page": [14, 11], "source": ["inegi", "report"]})
-    sources = pd.DataFrame({"id": ["inegi", "report"], "organisation": ["INEGI", "UN Mexico"]})
+    sources = pd.DataFrame({"id": ["inegi", "report"], "organisation": ["INEGI", "UN Mexico"],
+                            "kind": ["endnote", "report"]})
     line = charts.source_line(frame, sources, 2022)
     assert line == ("Source: United Nations Mexico, Results Report 2022 (Mexico at a glance, p. 11; Chapter 1, p. 14). "
                     "Original source: INEGI.")

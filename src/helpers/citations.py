@@ -17,6 +17,12 @@ def _official(row: dict | None) -> bool:
     return bool(row) and str(row.get("kind", "")) == "official"
 
 
+def _publisher(known: dict[str, dict]):
+    """The report's own publisher (the organisation of the source of kind "report"): never its own "original
+    source", in whichever language the data names it."""
+    return next((r.get("organisation") for r in known.values() if str(r.get("kind", "")) == "report"), None)
+
+
 def release_text(source: dict) -> str:
     """'INEGI, Encuesta Nacional de Ocupación y Empleo, cuarto trimestre de 2023 (2024-02-26)'."""
     date = "" if fmt.is_missing(source.get("date")) else f" ({source['date']})"
@@ -40,7 +46,7 @@ def cite_rows(frame, sources=None, edition: int | None = None) -> str:
         origin = ""
         if known and "source" in report_rows:
             orgs = [known[i]["organisation"] for i in sorted(set(report_rows["source"].astype(str))) if i in known]
-            named = [o for o in dict.fromkeys(orgs) if o != "UN Mexico"]
+            named = [o for o in dict.fromkeys(orgs) if o != _publisher(known)]
             origin = " " + (msg("cite.original_source", names=", ".join(named)) if named else msg("cite.no_original"))
         parts.append(msg("cite.source", report=report + where) + origin)
     releases = [release_text(known[i]) for i in sorted(official_ids)]
@@ -58,7 +64,7 @@ def cite_row(row, sources=None) -> str:
     has_page = not fmt.is_missing(getattr(row, "page", None))
     where = msg("cite.section_page", section=row.section, page=row.page) if has_page else ""
     text = msg("cite.short_report", where=where) if where else msg("cite.short")
-    if source and str(source.get("kind")) in ("endnote", "named") and source.get("organisation") != "UN Mexico":
+    if source and str(source.get("kind")) in ("endnote", "named") and source.get("organisation") != _publisher(known):
         text += msg("cite.short_original", organisation=source["organisation"])
     return text
 
