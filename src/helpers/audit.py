@@ -301,7 +301,14 @@ def check_same_implementers(check: dict, load: Loader) -> Result:
     results, story = select(load, check["results"]).to_dict("records"), select(load, check["story"]).to_dict("records")
     if len(results) != 1 or len(story) != 1 or not _names(story[0].get("implemented_by")):
         return _not_run(check, [])
-    stated, told = _names(results[0].get("implemented_by")), _names(story[0].get("implemented_by"))
+    from .framework import agency_labels
+
+    try:  # the page shows each agency by its acronym in the page's language
+        labels = agency_labels(load("agencies"))
+    except (KeyError, InputError):
+        labels = {}
+    stated = {labels.get(n, n) for n in _names(results[0].get("implemented_by"))}
+    told = {labels.get(n, n) for n in _names(story[0].get("implemented_by"))}
     found = [Statement(msg("audit.implemented_results"), None, "", None, _where(results[0]), text=", ".join(sorted(stated))),
              Statement(msg("audit.implemented_story"), None, "", None, _where(story[0]) + f" ({msg('statement.story')})",
                        text=", ".join(sorted(told)))]

@@ -326,13 +326,13 @@ class Edition:
         if frame.empty:
             _DATASET_GAPS[name] = msg("gaps.file_no_rows", path=self.display(self.folder / f"{name}.csv"))
         if self.prevalidated():
-            return in_language(apply_types(frame, meta))
+            return in_language(apply_types(frame, meta), keys=meta.primary_key)
         display = self.display(self.folder / f"{name}.csv")
         typed = validate_frame(frame, meta, display, self.lookups_for(meta))
         problems = self.provenance_problems(name, typed, display)
         if problems:
             raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems])
-        return in_language(typed)
+        return in_language(typed, keys=meta.primary_key)
 
     def official_sources(self) -> set[str]:
         """Ids of the sources that are official releases used directly (kind 'official')."""
@@ -369,15 +369,16 @@ class Edition:
         return problems
 
 
-def in_language(frame, lang: str | None = None):
+def in_language(frame, lang: str | None = None, keys=()):
     """The frame with each text column in the page's language: ``summary`` takes ``summary_es`` on a Spanish page
-    wherever that holds text (the English words stay where no translation is given yet)."""
+    wherever that holds text (the English words stay where no translation is given yet). Key columns stay as
+    they are (other datasets refer to them); their words in the language are shown through their own helpers."""
     from .i18n import DEFAULT, language, translated
 
     lang = lang or language()
     if lang == DEFAULT:
         return frame
-    columns = [c for c in frame.columns if translated(c, lang) in frame.columns]
+    columns = [c for c in frame.columns if translated(c, lang) in frame.columns and c not in set(keys or ())]
     if not columns:
         return frame
     frame = frame.copy()

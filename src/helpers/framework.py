@@ -89,7 +89,11 @@ class Framework:
 
     def agency_name(self, code: str) -> str:
         row = self.agencies[self.agencies["code"] == code]
-        return f"{row['name'].iloc[0]} ({code})" if len(row) else code
+        return f"{row['name'].iloc[0]} ({self.agency_label(code)})" if len(row) else code
+
+    def agency_label(self, code: str) -> str:
+        """An agency's acronym as the page's language writes it (PNUD for UNDP in Spanish)."""
+        return agency_labels(self.agencies).get(code, code)
 
     def outcomes_of(self, area: int):
         return self.outcomes[self.outcomes["work_area"] == area].sort_values("outcome")
@@ -237,6 +241,18 @@ class Framework:
                    + ("" if r.statement == "result" else f" ({msg_or('statement.' + str(r.statement), str(r.statement))})")
                    for r in rows.itertuples()],
         )
+
+
+def agency_labels(agencies) -> dict:
+    """Agency code -> the acronym the UN uses in the page's language (``code_<lang>``); empty in English or where
+    the data gives none (the code itself is then shown)."""
+    from .i18n import DEFAULT, language, translated
+
+    column = translated("code")
+    if language() == DEFAULT or column not in agencies:
+        return {}
+    return {code: str(label) for code, label in zip(agencies["code"], agencies[column])
+            if not fmt.is_missing(label) and str(label).strip()}
 
 
 def headlines_markdown(year: int) -> str:
