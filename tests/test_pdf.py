@@ -102,3 +102,37 @@ def test_a_no_op_build_keeps_the_pdf_and_a_failed_build_leaves_it(printed):
     finally:
         broken.write_text(original, encoding="utf-8")
     assert path.read_bytes() == before
+
+
+@pytest.fixture(scope="module")
+def printed_in_spanish(tmp_path_factory) -> Path:
+    require(CHROMIUM, "Chromium")
+    require(PDFTOTEXT, "pdftotext (poppler-utils)")
+    root = tmp_path_factory.mktemp("pdf-es") / "p"
+    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
+    done = run_cli(root, "build", "--no-progress", "--pdf", "--lang", "es", "--year", str(YEAR), timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root / f"_build/{YEAR}/html/es"
+
+
+def test_the_spanish_pdf_is_in_spanish_with_every_figure(printed_in_spanish):
+    from pypdf import PdfReader
+
+    from helpers import i18n
+
+    path = printed_in_spanish / pdf_name(YEAR)
+    reader = PdfReader(str(path))
+    assert str(reader.trailer["/Root"]["/Lang"]) == "es"
+    assert reader.metadata.title == i18n.msg("book.title", "es", year=YEAR)
+    text = pdf_text(path)
+    assert f"página 1 de {len(reader.pages)}" in text and "Contenido" in text
+    i18n.set_language("es")
+    try:
+        missing = [f"{dataset}: {fmt.with_unit(r.value, r.unit, r.qualifier)}"
+                   for dataset in FIGURE_DATASETS for r in load(dataset, YEAR, REPO).itertuples(index=False)
+                   if fmt.with_unit(r.value, r.unit, r.qualifier) not in text]
+    finally:
+        i18n.set_language("en")
+    assert not missing, missing
+    home = BeautifulSoup((printed_in_spanish / "book/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert home.select_one("article .rb-pdf-note a[download]")["href"] == f"../{pdf_name(YEAR)}"
