@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 
 from conftest import COPY_IGNORE, FULL_EDITION, REPO, run_cli
 from helpers import fmt
+from helpers.i18n import msg
 from helpers.data import load
 from helpers.project import Project
 
@@ -23,8 +24,16 @@ def built(real_book) -> Path:
 
 
 def pages(html: Path) -> dict[str, BeautifulSoup]:
+    """Every page of the book, in every language (the Spanish book is published inside the English one: es/...)."""
     return {p.relative_to(html).as_posix(): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
             for p in html.rglob("*.html") if not p.name.startswith(("genindex", "search"))}
+
+
+def language_of(name: str) -> str:
+    from helpers.i18n import DEFAULT, LOCALES
+
+    first = name.split("/", 1)[0]
+    return first if first in LOCALES else DEFAULT
 
 
 def test_every_toc_page_is_built(built):
@@ -51,13 +60,14 @@ def test_images_have_alt_text_and_charts_link_their_csv(built):
         for img in soup.find_all("img"):
             assert (img.get("alt") or "").strip(), f"{name}: image without alt text"
         for figure in soup.select("figure.rb-chart"):
-            assert figure.select_one(".rb-source").get_text().startswith("Source:"), name
+            source_word = msg("cite.source", language_of(name), report="|").split("|")[0]  # "Source: ", "Fuente: "
+            assert figure.select_one(".rb-source").get_text().startswith(source_word), name
             href = figure.select_one("a.rb-download")["href"]
             assert href.startswith("data:text/csv;charset=utf-8;base64,"), name  # the rows the chart plots
             import base64
 
             header = base64.b64decode(href.split(",", 1)[1]).decode().splitlines()[0]
-            if name != "book/analysis.html":  # the analysis charts plot counts derived from the initiatives
+            if not name.endswith("book/analysis.html"):  # the analysis charts plot counts derived from the initiatives
                 assert {"section", "page", "source"} <= set(header.split(",")), name
 
 
@@ -205,7 +215,8 @@ def test_the_full_edition_leaves_nothing_out(built):
                       .get_text(" ").split())
     assert f"Every page of the {YEAR} edition has the data it needs" in ledger
     for name, soup in pages(built).items():
-        assert f"Not available for {YEAR}" not in soup.get_text(" "), name
+        notice = msg("page.not_available_for", language_of(name), year=YEAR)
+        assert notice.lower() not in soup.get_text(" ").lower(), name
 
 
 def _stock_run(args) -> None:
