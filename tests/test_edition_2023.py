@@ -21,7 +21,7 @@ YEAR = 2023
 def book_2023(tmp_path_factory) -> tuple[Path, str]:
     root = tmp_path_factory.mktemp("y2023") / "p"
     shutil.copytree(REPO, root, ignore=COPY_IGNORE)
-    done = run_cli(root, "build", "--no-progress", "--year", str(YEAR), timeout=1800)
+    done = run_cli(root, "build", "--no-progress", "--year", str(YEAR), "--lang", "all", timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
     ledger = run_cli(root, "gaps", "--year", str(YEAR))
     assert ledger.returncode == 0, ledger.stderr
@@ -67,3 +67,25 @@ def test_2023_says_what_is_missing_and_reads_clean(book_2023):
     # the framework of the cycle is the same for 2023: four work areas and ten outcomes, no gap there
     assert [p.name for p in sorted((html / "book").glob("work_area_*.html"))] == [f"work_area_{n}.html" for n in range(1, 5)]
     assert "book/framework: " not in "\n".join(l for l in ledger.splitlines() if "work_area_count" in l)
+
+
+def test_2023_in_spanish_compares_and_cites_the_same(book_2023):
+    """The Spanish 2023 book: every figure as the Spanish book writes it, each release cited by its Spanish
+    words, the same comparisons with 2022 (the scan above reads its pages too)."""
+    from helpers import i18n
+
+    html, _ = book_2023
+    glance, chapter = page_text(html / "es/book/at_a_glance.html"), page_text(html / "es/book/chapter_1.html")
+    i18n.set_language("es")
+    try:
+        sources = load("sources", YEAR, REPO).set_index("id")
+        for row in load("indicators", YEAR, REPO).itertuples():
+            text = glance if row.section == "Mexico at a glance" else chapter
+            assert fmt.with_unit(row.value, row.unit, row.qualifier) in text, row.indicator
+            assert str(sources.loc[row.source, "citation"]) in text, row.source
+    finally:
+        i18n.set_language("en")
+    assert "Edición anterior (2022)" in glance and "sin comparar: los periodos difieren" in glance
+    assert "6 lugares más abajo" in chapter
+    un = page_text(html / "es/book/un_system.html")
+    assert "261 iniciativas" in un and "25 agencias, fondos y programas" in un
