@@ -75,3 +75,42 @@ def real_book(tmp_path_factory) -> Path:
     done = run_cli(root, "build", "--no-progress", "--year", str(year), "--lang", "all", timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
     return root / "_build" / str(year) / "html"
+
+
+LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def serve(folder: Path):
+    """A quiet local web server for a built book (the caller shuts it down)."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep the test output readable
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def site(real_book):
+    """The built book (both languages: Spanish at es/) served on localhost: (address, folder)."""
+    server = serve(real_book)
+    yield f"http://127.0.0.1:{server.server_address[1]}", real_book
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    require(CHROMIUM, "Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield instance
+        instance.close()

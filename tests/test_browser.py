@@ -16,38 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, REPO, require
+from conftest import REPO, require, serve
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "test-output" / "screenshots"
-LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-
-@pytest.fixture(scope="module")
-def site(real_book):
-    """The built book served on localhost."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # keep the test output readable
-            pass
-
-    handler = functools.partial(Quiet, directory=str(real_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", real_book
-    server.shutdown()
-
-
-def _serve(folder: Path):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # keep the test output readable
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -58,20 +30,9 @@ def two_editions(real_book):
     root = real_book.parents[2]
     done = run_cli(root, "build", "--no-progress", "--year", "2023", timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
-    server = _serve(root / "_build")
+    server = serve(root / "_build")
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require(CHROMIUM, "Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
 
 
 def book_pages(html: Path) -> list[str]:
@@ -104,10 +65,14 @@ def test_every_page_loads_without_console_errors_failed_requests_and_images_load
     assert not errors, errors
 
 
-def test_search_finds_the_right_page(site, browser):
+LANGUAGES = pytest.mark.parametrize("book", ["", "es/"], ids=["en", "es"])  # the English book and the Spanish one
+
+
+@LANGUAGES
+def test_search_finds_the_right_page(site, browser, book):
     base, _ = site
     page = browser.new_page()
-    page.goto(f"{base}/search.html?q=Tapachula")
+    page.goto(f"{base}/{book}search.html?q=Tapachula")
     page.wait_for_selector("#search-results ul li a", timeout=20000)
     hits = page.eval_on_selector_all("#search-results ul li a", "els => els.map(e => e.getAttribute('href'))")
     assert any("working_together" in h for h in hits), hits
@@ -175,11 +140,12 @@ def test_axe_finds_no_serious_or_critical_violation(site, browser):
     assert not found, json.dumps(found, indent=1)
 
 
+@LANGUAGES
 @pytest.mark.parametrize("query,page_name", [("54,421", "work_area_1"), ("70.2", "chapter_1"), ("9,460", "work_area_4")])
-def test_search_finds_numbers_as_printed(site, browser, query, page_name):
+def test_search_finds_numbers_as_printed(site, browser, query, page_name, book):
     base, _ = site
     page = browser.new_page()
-    page.goto(f"{base}/search.html?q={query}")
+    page.goto(f"{base}/{book}search.html?q={query}")
     page.wait_for_selector("#search-results ul li a", timeout=20000)
     hits = page.eval_on_selector_all("#search-results ul li a", "els => els.map(e => e.getAttribute('href'))")
     assert any(page_name in h for h in hits), hits
@@ -187,11 +153,12 @@ def test_search_finds_numbers_as_printed(site, browser, query, page_name):
     assert "import " not in snippets and "page.table(" not in snippets  # no code in search results
 
 
-@pytest.mark.parametrize("side,expected", [("primary", "Chapter 1"), ("secondary", "Population")])
-def test_both_menus_open_and_close_on_a_phone(site, browser, side, expected):
+@pytest.mark.parametrize("book,side,expected", [("", "primary", "Chapter 1"), ("", "secondary", "Population"),
+                                               ("es/", "primary", "Capítulo 1"), ("es/", "secondary", "Población")])
+def test_both_menus_open_and_close_on_a_phone(site, browser, book, side, expected):
     base, _ = site
     page = browser.new_page(viewport={"width": 375, "height": 800})
-    page.goto(f"{base}/book/at_a_glance.html")
+    page.goto(f"{base}/{book}book/at_a_glance.html")
     page.wait_for_load_state("networkidle")
     dialog = page.locator(f"#pst-{side}-sidebar-modal")
     page.locator(f"button.sidebar-toggle.{side}-toggle.btn").first.click()

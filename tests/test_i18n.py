@@ -1,5 +1,6 @@
 """The book in Spanish: catalogues and prose kept in step, Mexican number and date conventions, and the built
-Spanish book (every page, every figure, no English sentence, lang="es", switchers, search, browser checks)."""
+Spanish book (every page, every figure, no English sentence, lang="es", switchers, search). The browser checks
+of test_browser.py (menus, search, axe, console errors, downloads) run on the Spanish pages too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import CHROMIUM, FULL_EDITION, REPO, require
+from conftest import FULL_EDITION, REPO
 from helpers import fmt, i18n, page
 from helpers.scan import english_sentences, scan
 
@@ -221,35 +222,9 @@ def test_spanish_search_index_holds_numbers_as_printed(real_book):
 
 # ---------------------------------------------------------------------------------------------- in a browser
 
-@pytest.fixture(scope="module")
-def served(real_book):
-    import functools
-    import http.server
-    import threading
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(real_book)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    require(CHROMIUM, "Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
-        yield instance
-        instance.close()
-
-
-def test_the_language_switcher_leads_to_the_same_page_in_the_other_language(served, chromium):
-    page = chromium.new_page()
+def test_the_language_switcher_leads_to_the_same_page_in_the_other_language(site, browser):
+    served, _ = site
+    page = browser.new_page()
     page.goto(f"{served}/book/finance.html")
     page.click("nav.rb-languages a[hreflang='es']")
     page.wait_for_load_state("load")
@@ -259,20 +234,3 @@ def test_the_language_switcher_leads_to_the_same_page_in_the_other_language(serv
     page.click("nav.rb-languages a[hreflang='en']")
     page.wait_for_load_state("load")
     assert page.url.endswith("/book/finance.html") and "/es/" not in page.url
-
-
-def test_spanish_search_finds_a_figure_as_printed(served, chromium):
-    page = chromium.new_page()
-    page.goto(f"{served}/es/search.html?q=54,421")
-    page.wait_for_selector("#search-results ul li a", timeout=20000)
-    hits = page.eval_on_selector_all("#search-results ul li a", "els => els.map(e => e.getAttribute('href'))")
-    assert any("work_area_1" in h for h in hits), hits
-
-
-def test_the_spanish_menu_opens_on_a_phone(served, chromium):
-    page = chromium.new_page(viewport={"width": 375, "height": 800})
-    page.goto(f"{served}/es/book/at_a_glance.html")
-    page.wait_for_load_state("networkidle")
-    page.locator("button.sidebar-toggle.primary-toggle.btn").first.click()
-    page.wait_for_function("document.querySelector('#pst-primary-sidebar-modal').open")
-    assert page.locator("#pst-primary-sidebar-modal").locator("text=Capítulo 1").first.is_visible()

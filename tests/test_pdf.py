@@ -22,15 +22,20 @@ YEAR = FULL_EDITION
 PDFTOTEXT = Path(shutil.which("pdftotext") or "/usr/bin/pdftotext")
 
 
-@pytest.fixture(scope="module")
-def printed(tmp_path_factory) -> Path:
+def print_edition(tmp_path_factory, *args: str) -> Path:
+    """A copy of the project with the full edition built with its PDF (``args``: more build options)."""
     require(CHROMIUM, "Chromium")
     require(PDFTOTEXT, "pdftotext (poppler-utils)")
     root = tmp_path_factory.mktemp("pdf") / "p"
     shutil.copytree(REPO, root, ignore=COPY_IGNORE)
-    done = run_cli(root, "build", "--no-progress", "--pdf", "--year", str(YEAR), timeout=1800)
+    done = run_cli(root, "build", "--no-progress", "--pdf", "--year", str(YEAR), *args, timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
     return root
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> Path:
+    return print_edition(tmp_path_factory)
 
 
 def pdf_text(path: Path) -> str:
@@ -106,13 +111,7 @@ def test_a_no_op_build_keeps_the_pdf_and_a_failed_build_leaves_it(printed):
 
 @pytest.fixture(scope="module")
 def printed_in_spanish(tmp_path_factory) -> Path:
-    require(CHROMIUM, "Chromium")
-    require(PDFTOTEXT, "pdftotext (poppler-utils)")
-    root = tmp_path_factory.mktemp("pdf-es") / "p"
-    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
-    done = run_cli(root, "build", "--no-progress", "--pdf", "--lang", "es", "--year", str(YEAR), timeout=1800)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root / f"_build/{YEAR}/html/es"
+    return print_edition(tmp_path_factory, "--lang", "es") / f"_build/{YEAR}/html/es"
 
 
 def test_the_spanish_pdf_is_in_spanish_with_every_figure(printed_in_spanish):

@@ -60,23 +60,38 @@ function rbScrollableTables() {
 }
 document.addEventListener("DOMContentLoaded", rbScrollableTables);
 
-// Editions: a switcher in the header lists every edition built (window.RB_EDITIONS, written by the build into
-// _static/rb-editions.js) and links the same page in each; an edition without that page links its home page.
-// Editions are published side by side: _build/<YEAR>/html/.
+// The header's switchers (editions, languages) share where they stand and what they link from: this page's
+// name in the book (meta rb-page, written by helpers.sphinx_ext) and the path to this book's root.
+function rbHere() {
+  var meta = document.querySelector('meta[name="rb-page"]');
+  return {page: meta ? meta.getAttribute("content") : "index",
+          root: document.documentElement.getAttribute("data-content_root") || "./"};
+}
+function rbHeaderNav(className, label) {
+  var nav = document.createElement("nav");
+  nav.className = className;
+  nav.setAttribute("aria-label", label);
+  return nav;
+}
+function rbPlaceInHeader(nav) {
+  var place = document.querySelector(".article-header-buttons") || document.querySelector(".bd-header-article");
+  if (place) { place.parentNode.insertBefore(nav, place); } else { document.body.insertBefore(nav, document.body.firstChild); }
+}
+
+// Editions: a switcher in the header lists every edition built in this book's language (window.RB_EDITIONS,
+// written by the build into _static/rb-editions.js) and links the same page in each; an edition without that
+// page links its home page. Editions are published side by side: _build/<YEAR>/html/ (Spanish: .../html/es/).
 function rbEditionSwitcher() {
   var editions = window.RB_EDITIONS, current = window.RB_EDITION;
   if (!editions || Object.keys(editions).length < 2 || document.querySelector(".rb-editions")) { return; }
-  var meta = document.querySelector('meta[name="rb-page"]');
-  var page = meta ? meta.getAttribute("content") : "index";
-  var root = document.documentElement.getAttribute("data-content_root") || "./";
-  var nav = document.createElement("nav");
-  nav.className = "rb-editions";
+  var here = rbHere();
   var words = window.RB_WORDS || {edition: "Edition:", editions: "Editions"};
-  nav.setAttribute("aria-label", words.editions);
+  var nav = rbHeaderNav("rb-editions", words.editions);
   var label = document.createElement("span");
   label.className = "rb-editions-label";
   label.textContent = words.edition;
   nav.appendChild(label);
+  var lang = window.RB_LANG && window.RB_LANG !== "en" ? window.RB_LANG + "/" : "";
   Object.keys(editions).sort().reverse().forEach(function (year) {
     var item;
     if (year === current) {
@@ -84,16 +99,14 @@ function rbEditionSwitcher() {
       item.setAttribute("aria-current", "page");
     } else {
       item = document.createElement("a");
-      var target = editions[year].indexOf(page) >= 0 ? page : "index";
-      var lang = window.RB_LANG && window.RB_LANG !== "en" ? window.RB_LANG + "/" : "";
-      item.href = root + "../../" + (lang ? "../" : "") + year + "/html/" + lang + target + ".html";
+      var target = editions[year].indexOf(here.page) >= 0 ? here.page : "index";
+      item.href = here.root + "../../" + (lang ? "../" : "") + year + "/html/" + lang + target + ".html";
     }
     item.className = "rb-edition";
     item.textContent = year;
     nav.appendChild(item);
   });
-  var place = document.querySelector(".article-header-buttons") || document.querySelector(".bd-header-article");
-  if (place) { place.parentNode.insertBefore(nav, place); } else { document.body.insertBefore(nav, document.body.firstChild); }
+  rbPlaceInHeader(nav);
 }
 document.addEventListener("DOMContentLoaded", rbEditionSwitcher);
 
@@ -102,24 +115,19 @@ document.addEventListener("DOMContentLoaded", rbEditionSwitcher);
 function rbLanguageSwitcher() {
   var languages = window.RB_LANGUAGES, current = window.RB_LANG;
   if (!languages || Object.keys(languages).length < 2 || document.querySelector(".rb-languages")) { return; }
-  var meta = document.querySelector('meta[name="rb-page"]');
-  var page = meta ? meta.getAttribute("content") : "index";
-  var root = document.documentElement.getAttribute("data-content_root") || "./";
-  var nav = document.createElement("nav");
-  nav.className = "rb-languages";
-  nav.setAttribute("aria-label", (window.RB_WORDS || {}).languages || "Languages");
+  var here = rbHere();
+  var nav = rbHeaderNav("rb-languages", (window.RB_WORDS || {}).languages || "Languages");
   Object.keys(languages).sort().forEach(function (code) {
     if (code === current) { return; }
     var item = document.createElement("a");
-    var target = languages[code].pages.indexOf(page) >= 0 ? page : "index";
-    item.href = root + languages[code].root + target + ".html";
+    var target = languages[code].pages.indexOf(here.page) >= 0 ? here.page : "index";
+    item.href = here.root + languages[code].root + target + ".html";
     item.className = "rb-language";
     item.setAttribute("lang", code);
     item.setAttribute("hreflang", code);
     item.textContent = languages[code].name;
     nav.appendChild(item);
   });
-  var place = document.querySelector(".article-header-buttons") || document.querySelector(".bd-header-article");
-  if (place) { place.parentNode.insertBefore(nav, place); } else { document.body.insertBefore(nav, document.body.firstChild); }
+  rbPlaceInHeader(nav);
 }
 document.addEventListener("DOMContentLoaded", rbLanguageSwitcher);
