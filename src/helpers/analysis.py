@@ -6,6 +6,7 @@ from itertools import combinations
 
 import pandas as pd
 
+from . import fmt
 from .framework import split_list
 from .i18n import msg
 
@@ -88,7 +89,6 @@ def headline_values(initiatives: pd.DataFrame, by_area: pd.DataFrame, places: pd
 
 def finance_values(finance: pd.DataFrame, sdgs: pd.DataFrame) -> dict:
     """Figures the financial overview derives: the execution rate and the ranked SDG lists."""
-    from . import fmt
 
     stated = finance.set_index("metric")["value"].dropna()
     rate = None
@@ -104,7 +104,6 @@ def finance_values(finance: pd.DataFrame, sdgs: pd.DataFrame) -> dict:
 
 def funding_ranking(funding: pd.DataFrame) -> dict:
     """The two largest funding sources the report ranks, with their shares (None where it gives none)."""
-    from . import fmt
 
     ranked = funding.sort_values("rank")
     values = {}
@@ -117,8 +116,7 @@ def funding_ranking(funding: pd.DataFrame) -> dict:
 
 def unshared_sources(funding: pd.DataFrame) -> str | None:
     """The sources the report ranks without a share, in its order ('a, b and c'); None when there are none."""
-    names = [str(n)[:1].lower() + str(n)[1:] if str(n)[:2] != str(n)[:2].upper() else str(n)
-             for n in funding[funding["share"].isna()].sort_values("rank")["funding_source"]]
+    names = [fmt.lower_first(n) for n in funding[funding["share"].isna()].sort_values("rank")["funding_source"]]
     if not names:
         return None
     return names[0] if len(names) == 1 else msg("gaps.and", first=", ".join(names[:-1]), last=names[-1])

@@ -177,7 +177,7 @@ def check_same_fact(check: dict, load: Loader) -> Result:
     if len(found) < 2:
         return _not_run(check, found)
     if check.get("measures"):  # a rate beside a total: set side by side, never called a contradiction
-        shown = [msg("audit.quoted", text=s.shown) + f" ({s.label.lower()})" for s in found]
+        shown = [msg("audit.quoted", text=s.shown) + f" ({fmt.lower_first(s.label)})" for s in found]
         shown = msg("gaps.and", first=", ".join(shown[:-1]), last=shown[-1])
         return _result(check, "warning", msg("audit.different_things", shown=shown, measures=check["measures"]), found)
     exact = [s for s in found if not s.qualifier]
@@ -258,7 +258,7 @@ def check_count_matches_list(check: dict, load: Loader) -> Result:
     count, n = int(stated[0].value), len(names)
     others = [r for r in items.to_dict("records") if not fmt.is_missing(r.get("counted")) and not bool(r["counted"])]
     found = stated + [listed]
-    what = stated[0].label.lower()
+    what = fmt.lower_first(stated[0].label)
     if count != n:
         return _result(check, "fail", msg("audit.count_lists", count=stated[0].shown, what=what, listed=fmt.number(n)),
                        found)
@@ -390,7 +390,7 @@ def details_markdown(results: list[Result]) -> str:
 
     blocks = []
     for r in results:
-        lines = [f"**{esc(r.title)}** ({esc(r.finds.lower())}): **{esc(status_words(r.status))}**. {esc(r.explanation)}",
+        lines = [f"**{esc(r.title)}** ({esc(fmt.lower_first(r.finds))}): **{esc(status_words(r.status))}**. {esc(r.explanation)}",
                  "", esc(msg("audit.finding", message=r.message))]
         if r.statements:
             lines += ["", f"| {msg('table.figure')} | {msg('audit.as_stated')} | {msg('audit.where')} |", "|---|---|---|"]

@@ -19,6 +19,13 @@ def qualifier_text(qualifier) -> str:
     return msg_or("qualifier." + str(qualifier).replace(" ", "_"), str(qualifier))
 
 
+def lower_first(text) -> str:
+    """A label set inside a sentence: its first letter in lower case ('Domestic workers' -> 'domestic workers'),
+    unless it opens with an acronym ('IMSS job registrations' stays); proper names further on keep their capitals."""
+    text = str(text)
+    return text if text[:2] == text[:2].upper() else text[:1].lower() + text[1:]
+
+
 def is_missing(value) -> bool:
     if value is None:
         return True

@@ -264,7 +264,7 @@ def headlines_markdown(year: int) -> str:
     blocks = []
     for row in headlines.sort_values("item").itertuples(index=False):
         stated = figures[(figures["initiative"] == row.initiative) & (figures["statement"] == "foreword")]
-        numbers = "; ".join(f"{esc(f.label.lower())}: {esc(fmt.with_unit(f.value, f.unit, f.qualifier))}"
+        numbers = "; ".join(f"{esc(fmt.lower_first(f.label))}: {esc(fmt.with_unit(f.value, f.unit, f.qualifier))}"
                             for f in stated.itertuples(index=False))
         blocks.append(f"- **{esc(row.title)}.** {esc(row.summary)}"
                       + (" " + msg("framework.in_figures", figures=numbers) if numbers else ""))

@@ -163,7 +163,7 @@ def glue_figures(frame, year: int, key: str = "indicator", prefix: str = "") -> 
         values[f"{name}_period"] = period_text(latest.get("ref_period"), year)
         if "label" in rows and not fmt.is_missing(latest["label"]):
             label = str(latest["label"])
-            values[f"{name}_label"] = label[:1].lower() + label[1:]
+            values[f"{name}_label"] = fmt.lower_first(label)
         kind = UNITS[latest["unit"]].kind if latest["unit"] in UNITS else ""
         optional[f"{name}_phrase"] = (fmt.change_phrase(latest["value"], latest["unit"], latest.get("qualifier"))
                                       if kind == "change" else None)
