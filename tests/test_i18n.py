@@ -234,3 +234,33 @@ def test_the_language_switcher_leads_to_the_same_page_in_the_other_language(site
     page.click("nav.rb-languages a[hreflang='en']")
     page.wait_for_load_state("load")
     assert page.url.endswith("/book/finance.html") and "/es/" not in page.url
+
+
+def test_text_not_yet_translated_is_shown_in_english_said_once_and_listed(tmp_path):
+    """A row whose Spanish is left empty: its English shows on the Spanish page, which says so once under its
+    title, and the Spanish gap ledger names the column; the English book is untouched by it."""
+    import shutil
+
+    from conftest import COPY_IGNORE, run_cli
+
+    root = tmp_path / "p"
+    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
+    path = root / "data" / str(FULL_EDITION) / "initiatives.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    english = next(r for r in rows if r["initiative"] == "o8_spotlight")
+    english["summary_es"] = ""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    done = run_cli(root, "build", "--no-progress", "--year", str(FULL_EDITION), "--lang", "all", timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = root / "_build" / str(FULL_EDITION) / "html"
+    page_es = _article_text(html / "es/book/work_area_4.html")
+    assert english["summary"] in page_es
+    assert page_es.count(i18n.msg("gaps.untranslated_notice", "es")) == 1
+    assert "initiatives.summary: 1 fila(s)" in _article_text(html / "es/book/gaps.html")
+    assert i18n.msg("gaps.untranslated_notice", "en") not in _article_text(html / "book/work_area_4.html")
+    assert "initiatives.summary" not in _article_text(html / "book/gaps.html")
+    strict = run_cli(root, "build", "--no-progress", "--year", str(FULL_EDITION), "--lang", "es", "--strict")
+    assert strict.returncode == 2 and "initiatives.summary" in strict.stderr + strict.stdout

@@ -23,11 +23,17 @@ from .inputs import record_file as record_dependency
 
 
 _DATASET_GAPS: dict[str, str] = {}  # datasets a notebook asked for that the edition lacks (see page.finish)
+_UNTRANSLATED: dict[str, int] = {}  # 'dataset.column' -> rows whose text has no translation in the page's language
 
 
 def dataset_gaps() -> dict[str, str]:
     """Datasets loaded in this process that the edition lacks or holds no rows of: name -> what is wrong."""
     return dict(_DATASET_GAPS)
+
+
+def untranslated() -> dict[str, int]:
+    """Text columns loaded in this process whose words the page's language lacks: 'dataset.column' -> rows."""
+    return dict(_UNTRANSLATED)
 
 
 @dataclass
@@ -326,13 +332,13 @@ class Edition:
         if frame.empty:
             _DATASET_GAPS[name] = msg("gaps.file_no_rows", path=self.display(self.folder / f"{name}.csv"))
         if self.prevalidated():
-            return in_language(apply_types(frame, meta), keys=meta.primary_key)
+            return in_language(apply_types(frame, meta), keys=meta.primary_key, name=name)
         display = self.display(self.folder / f"{name}.csv")
         typed = validate_frame(frame, meta, display, self.lookups_for(meta))
         problems = self.provenance_problems(name, typed, display)
         if problems:
             raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems])
-        return in_language(typed, keys=meta.primary_key)
+        return in_language(typed, keys=meta.primary_key, name=name)
 
     def official_sources(self) -> set[str]:
         """Ids of the sources that are official releases used directly (kind 'official')."""
@@ -369,7 +375,7 @@ class Edition:
         return problems
 
 
-def in_language(frame, lang: str | None = None, keys=()):
+def in_language(frame, lang: str | None = None, keys=(), name: str | None = None):
     """The frame with each text column in the page's language: ``summary`` takes ``summary_es`` on a Spanish page
     wherever that holds text (the English words stay where no translation is given yet). Key columns stay as
     they are (other datasets refer to them); their words in the language are shown through their own helpers."""
@@ -385,6 +391,9 @@ def in_language(frame, lang: str | None = None, keys=()):
     for column in columns:
         words = frame[translated(column, lang)]
         given = words.notna() & (words.astype(str).str.strip() != "")
+        english = frame[column].notna() & (frame[column].astype(str).str.strip() != "")
+        if name and int((english & ~given).sum()):  # shown in English: the page says so (page.finish)
+            _UNTRANSLATED[f"{name}.{column}"] = int((english & ~given).sum())
         frame[column] = frame[column].astype(object).where(~given, words)
     return frame
 

@@ -72,6 +72,8 @@ def checklist(year: int, source: int, items: list[tuple[str, str, list[str]]]) -
              "Fill each CSV with the edition's own figures. Every row names its source (an id of sources.csv): the",
              "Results Report, with section and page, or an official release, with publisher, title, date and",
              "address in sources.csv and no page. Leave out what no source states; never copy last year's values.",
+             "A text column a reader sees has its Spanish beside it (`<column>_es`): write it too, or the Spanish",
+             "book shows the English and says so (its gap ledger names the column).",
              f"Then run `resultsbook validate --year {year}` and `resultsbook gaps --year {year}`, which lists",
              "every gap page by page. Rows the previous edition had, by key (the pages look for these):", ""]
     for name, title, rows in items:

@@ -282,7 +282,7 @@ def finish(notebook: str | None = None) -> list[str]:
     """
     from IPython.display import display
 
-    from .data import dataset_gaps
+    from .data import dataset_gaps, untranslated
 
     path = notebook
     if path and os.path.isfile(path):
@@ -290,10 +290,11 @@ def finish(notebook: str | None = None) -> list[str]:
             if key not in _state["glued"]:
                 glue_optional({key: None}) if key in _state["may_lack"] else glue_text(key, None)
     missing = sorted(_state["missing"])
-    datasets = dataset_gaps()
-    if missing or datasets or _state["optional"]:
-        display({GAP_MIME: {"keys": missing, "optional": sorted(_state["optional"]), "datasets": datasets},
-                 "text/plain": f"[{not_available()}: {', '.join(missing + list(datasets))}]"}, raw=True)
+    datasets, words = dataset_gaps(), untranslated()
+    if missing or datasets or _state["optional"] or words:
+        display({GAP_MIME: {"keys": missing, "optional": sorted(_state["optional"]), "datasets": datasets,
+                            "untranslated": words},
+                 "text/plain": f"[{not_available()}: {', '.join(missing + list(datasets) + list(words))}]"}, raw=True)
     return missing
 
 

@@ -194,6 +194,7 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
     values = glued_values(nb)
     missing, optional = missing_keys(nb)
     gaps: list[PageGap] = []
+    untranslated: list[PageGap] = []  # text from data shown in the default language: said once, listed in the ledger
     # units: [cell index, kind, level, text, has content]; a heading's level is 1-6, others 0
     units: list[list] = []
     section = ""
@@ -222,6 +223,8 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
                     gaps.append(PageGap(section, msg("gaps.nothing_to_show", what=record["what"])))
                 for name, reason in sorted(record.get("datasets", {}).items()):
                     gaps.append(PageGap("", msg("gaps.dataset", name=name, reason=reason), dataset=name))
+                for column, rows in sorted(record.get("untranslated", {}).items()):
+                    untranslated.append(PageGap("", msg("gaps.untranslated", column=column, rows=rows)))
             visible = _visible(cell)
             if not visible:  # nothing to show: no empty block, no code toggle, in the reader's way
                 tags = cell.setdefault("metadata", {}).setdefault("tags", [])
@@ -243,6 +246,10 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
 
     shown_gaps = [g for g in gaps if g.dataset is None]
     notice = _notice(shown_gaps, year, ledger_link) if shown_gaps else ""
+    if untranslated:
+        link = " " + msg("gaps.notice_link", link=ledger_link) if ledger_link else ""
+        notice = "\n\n".join(n for n in (notice, "```{note}\n" + msg("gaps.untranslated_notice") + link + "\n```") if n)
+        gaps += untranslated
     texts: dict[int, list[str]] = {}
     notice_placed = not notice
     for index, kind, level, text, content in units:
