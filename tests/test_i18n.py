@@ -120,6 +120,17 @@ def test_every_editions_text_columns_are_all_translated():
     assert not untranslated, untranslated[:10]
 
 
+def test_every_datasets_metadata_is_described_in_spanish():
+    from helpers.schema import read_meta
+
+    folders = sorted(p for p in (REPO / "data").iterdir() if p.name.isdigit()) \
+        + sorted((REPO / "data" / "frameworks").glob("*"))
+    for path in sorted(p for folder in folders for p in folder.glob("*.yml") if p.name != "framework.yml"):
+        meta = read_meta(path)
+        assert set(meta.translations.get("es", {})) == {"title", "description"}, path
+        assert not [c for c, spec in meta.columns.items() if not spec.translations.get("es")], path
+
+
 # ---------------------------------------------------------------------------------------------- formats
 
 def test_spanish_numbers_and_dates_follow_mexican_conventions(spanish):

@@ -13,11 +13,19 @@ from .schema import ColumnSpec
 from .units import UNITS
 
 
-def metadata_text(text) -> str:
-    """Metadata is written in English: on a page in another language it is marked as English (for screen readers
-    and translators) rather than passed off as the page's language."""
+def metadata_text(text, translations: dict | None = None) -> str:
+    """Metadata in the page's language (``description_es`` ... beside the English); where it gives none, the English
+    is marked as English (for screen readers and translators) rather than passed off as the page's language."""
+    lang = language()
+    if lang != DEFAULT and (translations or {}).get(lang):
+        return html.escape(str(translations[lang]))
     escaped = html.escape(str(text))
-    return escaped if language() == DEFAULT else f'<span lang="{DEFAULT}">{escaped}</span>'
+    return escaped if lang == DEFAULT else f'<span lang="{DEFAULT}">{escaped}</span>'
+
+
+def _words(meta, key: str) -> dict[str, str]:
+    """lang -> the dataset's title or description in that language (as metadata_text takes them)."""
+    return {lang: words[key] for lang, words in meta.translations.items() if key in words}
 
 
 def catalogue(year: int) -> pd.DataFrame:
@@ -36,8 +44,8 @@ def catalogue(year: int) -> pd.DataFrame:
         link = f'<a href="{html.escape(download_href(name, year, folder=folder))}" download>' \
                f"<code>{html.escape(shown)}.csv</code></a>"
         # the table is rendered without escaping (for the link): every text from the metadata is escaped here
-        rows.append({"name": name, "link": link, "title": metadata_text(meta.title), "rows": count,
-                     "description": metadata_text(meta.description)})
+        rows.append({"name": name, "link": link, "title": metadata_text(meta.title, _words(meta, "title")),
+                     "rows": count, "description": metadata_text(meta.description, _words(meta, "description"))})
     return pd.DataFrame(rows)
 
 
@@ -79,13 +87,15 @@ def columns_html(year: int) -> str:
     for holder, name in Edition(year).holders():
         meta = holder.meta(name)
         key = ", ".join(meta.primary_key) or msg("dictionary.no_key")
-        rows = "".join(f"<tr><td><code>{html.escape(spec.name)}</code></td><td>{metadata_text(spec.description)}</td>"
+        rows = "".join(f"<tr><td><code>{html.escape(spec.name)}</code></td>"
+                       f"<td>{metadata_text(spec.description, spec.translations)}</td>"
                        f"<td>{rules_html(spec)}</td></tr>" for spec in meta.columns.values())
         note = ""
         if meta.unit_column:
             note = "<p>" + html.escape(msg("dictionary.unit_note", unit=meta.unit_column, value=meta.value_column)) + "</p>"
         caption = html.escape(msg("dictionary.caption", name=name, key=key))
-        blocks.append(f'<table class="rb-table"><caption>{metadata_text(meta.title)} {caption}</caption><thead><tr>'
+        blocks.append(f'<table class="rb-table"><caption>{metadata_text(meta.title, _words(meta, "title"))} {caption}'
+                      f'</caption><thead><tr>'
                       f"<th>{html.escape(msg('dictionary.column'))}</th><th>{html.escape(msg('dictionary.meaning'))}"
                       f"</th><th>{html.escape(msg('dictionary.rules'))}</th></tr></thead><tbody>{rows}</tbody></table>"
                       f"{note}")

@@ -25,16 +25,26 @@ PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?(/\d{4}(-(0[1-9]|1[0-2]|Q[1-4
 PROVENANCE = {
     "section": {"type": "string", "nullable": True, "description": (
         "Section of the Results Report that states the figure, or, for a figure taken directly from an "
-        "official release (its source then has kind 'official'), the section of the book that shows it.")},
+        "official release (its source then has kind 'official'), the section of the book that shows it."),
+        "description_es": (
+        "Sección del Informe de Resultados que indica la cifra o, para una cifra tomada directamente de una "
+        "publicación oficial (su fuente tiene entonces kind 'official'), la sección del libro que la muestra.")},
     "page": {"type": "integer", "min": 1, "nullable": True, "description": (
         "Page of that section in the report's table of contents. 'Mexico at a glance' and the UN-system "
         "infographic are not listed there; their rows carry the page of the entry they fall under (11 and 10). "
-        "Empty only for a figure taken directly from an official release.")},
+        "Empty only for a figure taken directly from an official release."),
+        "description_es": (
+        "Página de esa sección en el índice del informe. «México en un vistazo» y la infografía del sistema de la "
+        "ONU no aparecen en él; sus filas llevan la página de la entrada en la que se ubican (11 y 10). Vacío solo "
+        "para una cifra tomada directamente de una publicación oficial.")},
     "ref_period": {"type": "string", "nullable": True, "pattern": PERIOD_PATTERN,
-                   "description": "Period the figure refers to, where it differs from the edition year."},
+                   "description": "Period the figure refers to, where it differs from the edition year.",
+                   "description_es": "Periodo al que se refiere la cifra, cuando difiere del año de la edición."},
     "source": {"type": "string", "references": "sources.id",
                "description": "Original source (an id of sources): the report, a source it cites, or an official "
-                              "release used directly."},
+                              "release used directly.",
+               "description_es": "Fuente original (un id de sources): el informe, una fuente que cita o una "
+                                 "publicación oficial usada directamente."},
 }
 
 
@@ -52,6 +62,7 @@ class ColumnSpec:
     separator: str | None = None  # several values in one cell, e.g. "FAO;ILO"
     pattern: str | None = None  # a regular expression every value must match
     unique: bool = False
+    translations: dict = field(default_factory=dict)  # lang -> the description in that language (description_es)
 
 
 @dataclass
@@ -67,6 +78,7 @@ class DatasetMeta:
     attribution: str = ""
     edition: int | None = None
     path: Path | None = None
+    translations: dict = field(default_factory=dict)  # lang -> {"title": ..., "description": ...} (title_es ...)
 
     @property
     def own_columns(self) -> list[str]:
@@ -111,24 +123,40 @@ def _read_meta(path: Path) -> DatasetMeta:
         if spec is not None and not isinstance(spec, dict):
             raise InputError(f"{path}: column '{name}' must be a mapping (type, description, …), got {spec!r}")
         spec = dict(spec or {})
-        unknown = set(spec) - set(ColumnSpec.__dataclass_fields__)
+        translations = _translations(spec, ("description",))  # description_es: the book's other languages
+        unknown = set(spec) - set(ColumnSpec.__dataclass_fields__) | ({"translations"} & set(spec))
         if unknown:
             raise InputError(f"{path}: column '{name}' has unknown key(s) {sorted(unknown)}")
         if spec.get("type", "string") not in TYPES:
             raise InputError(f"{path}: column '{name}' has type '{spec['type']}', expected one of {sorted(TYPES)}")
         _check_spec(path, name, spec)
-        columns[name] = ColumnSpec(name=name, **spec)
+        columns[name] = ColumnSpec(name=name, translations={k: v["description"] for k, v in translations.items()},
+                                   **spec)
     primary_key = raw.get("primary_key") or []
     if not isinstance(primary_key, list) or not all(isinstance(k, str) for k in primary_key):
         raise InputError(f"{path}: 'primary_key' must be a list of column names, got {primary_key!r}")
     meta = DatasetMeta(name=path.stem, title=raw["title"], description=raw["description"], columns=columns,
                        primary_key=list(raw.get("primary_key") or []), unit_column=raw.get("unit_column"),
                        value_column=raw.get("value_column"), source=raw.get("source", ""),
-                       attribution=raw.get("attribution", ""), edition=raw.get("edition"), path=path)
+                       attribution=raw.get("attribution", ""), edition=raw.get("edition"), path=path,
+                       translations=_translations(dict(raw), ("title", "description")))
     for key in meta.primary_key + [c for c in (meta.unit_column, meta.value_column) if c]:
         if key not in columns:
             raise InputError(f"{path}: '{key}' is used as a key or unit column but is not a declared column")
     return meta
+
+
+def _translations(spec: dict, keys: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Take ``<key>_<lang>`` (description_es ...) out of ``spec``: lang -> {key: text}, for the book's languages."""
+    from .i18n import DEFAULT, LOCALES
+
+    found: dict[str, dict[str, str]] = {}
+    for lang in LOCALES:
+        for key in keys:
+            text = spec.pop(f"{key}_{lang}", None) if lang != DEFAULT else None
+            if text is not None:
+                found.setdefault(lang, {})[key] = " ".join(str(text).split())
+    return found
 
 
 def _check_spec(path: Path, name: str, spec: dict) -> None:
