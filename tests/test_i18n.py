@@ -273,5 +273,7 @@ def test_text_not_yet_translated_is_shown_in_english_said_once_and_listed(tmp_pa
     assert "initiatives.summary: 1 fila(s)" in _article_text(html / "es/book/gaps.html")
     assert i18n.msg("gaps.untranslated_notice", "en") not in _article_text(html / "book/work_area_4.html")
     assert "initiatives.summary" not in _article_text(html / "book/gaps.html")
+    listed = run_cli(root, "gaps", "--year", str(FULL_EDITION), "--lang", "es")
+    assert listed.returncode == 0 and "book/work_area_4: initiatives.summary: 1 fila(s)" in listed.stdout, listed.stdout
     strict = run_cli(root, "build", "--no-progress", "--year", str(FULL_EDITION), "--lang", "es", "--strict")
     assert strict.returncode == 2 and "initiatives.summary" in strict.stderr + strict.stdout

@@ -218,14 +218,17 @@ def execute_pages(config: BuildConfig, out) -> tuple[list, list[Outcome], dict[s
 
 
 def edition_ledger(config: BuildConfig, out) -> list[str]:
-    """``resultsbook gaps``: execute what is out of date (no Sphinx), then every gap of the edition."""
+    """``resultsbook gaps``: execute what is out of date (no Sphinx), then every gap of the edition in the book's
+    language (in Spanish, also the text from data not yet written in Spanish)."""
+    from .i18n import set_language
     from .publish import pruned_pages
     from .validate import validate_edition
 
+    set_language(config.lang)
     validate_edition(config.project, config.year, use_cache=True)
     with year_lock(config):
         pages, outcomes, executed = execute_pages(config, out)
-    return pruned_pages(config.project, config.year, pages, outcomes, executed)[1]
+    return pruned_pages(config.project, config.year, pages, outcomes, executed, config.lang)[1]
 
 
 def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path) -> Path:

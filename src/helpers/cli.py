@@ -30,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gaps", help="list every gap of an edition, one per line: page, then what is missing")
     g.add_argument("--year", help="edition to check (default: the latest)")
     g.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one more than the cores)")
+    g.add_argument("--lang", default="en", help="the book whose gaps to list: en (default) or es (which also "
+                   "lists text from data not yet written in Spanish)")
 
     v = sub.add_parser("validate", help="check one edition's data against its schemas")
     v.add_argument("--year", help="edition to check (default: the latest)")
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "gaps":
             from .build import BuildConfig, edition_ledger
 
-            config = BuildConfig.create(root, args.year, args.jobs, progress=False)
+            config = BuildConfig.create(root, args.year, args.jobs, progress=False, lang=args.lang)
             lines = edition_ledger(config, out=sys.stderr)  # the execution summary is not part of the list
             print("\n".join(lines)) if lines else print(f"no gaps in the {config.year} edition", file=sys.stderr)
         elif args.command == "validate":
