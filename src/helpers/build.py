@@ -53,8 +53,9 @@ class BuildConfig:
     @property
     def suffix(self) -> str:
         """'' for English, '-es' for Spanish: names this language's cache, work and key files."""
-        return "" if self.lang == "en" else f"-{self.lang}"
+        from .i18n import DEFAULT
 
+        return "" if self.lang == DEFAULT else f"-{self.lang}"
 
 
 def execution_timeout(project: Project) -> int | None:
@@ -135,9 +136,8 @@ def failure_report(outcomes: list[Outcome], colour: bool = False) -> str:
 
 def build(config: BuildConfig, out=sys.stdout) -> Path:
     """Build one edition; returns the published index.html. Raises InputError (2) or BuildError (1)."""
-    from .validate import validate_edition
-
     from .i18n import set_language
+    from .validate import validate_edition
 
     project, year = config.project, config.year
     set_language(config.lang)  # gap notices, the ledger and the menus are written in the book's language
@@ -154,7 +154,8 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         for leftover in (project.build_dir / ".staging").glob(f"{year}{config.suffix}-[0-9]*"):  # killed builds
             shutil.rmtree(leftover, ignore_errors=True)
         staging = project.build_dir / ".staging" / f"{year}{config.suffix}-{os.getpid()}"
-        work = project.build_dir / ".sphinx" / f"{year}{config.suffix}"  # Sphinx's persistent folder: it re-reads changed pages only
+        # Sphinx's persistent folder, one per language: it re-reads changed pages only
+        work = project.build_dir / ".sphinx" / f"{year}{config.suffix}"
         if (work / SPHINX_RUNNING).exists():  # a build was killed while Sphinx wrote: its folder is suspect
             shutil.rmtree(work, ignore_errors=True)
         # Sphinx starts now, importing (and, when nothing but pages changed, initialising) while the notebooks run;

@@ -76,8 +76,10 @@ class ExecutionCache:
     keyed by the notebook's path."""
 
     def __init__(self, root: Path, year: int, lang: str = "en"):
+        from .i18n import DEFAULT
+
         self.root = root
-        self.folder = root / "_build" / "cache" / (str(year) if lang == "en" else f"{year}-{lang}")
+        self.folder = root / "_build" / "cache" / (str(year) if lang == DEFAULT else f"{year}-{lang}")
 
     def _stem(self, notebook_rel: Path) -> str:
         return notebook_rel.with_suffix("").as_posix().replace("/", "__")

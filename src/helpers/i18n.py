@@ -3,7 +3,8 @@
 Every string the helpers put on a page, and every chart title or table header a notebook's code passes them, comes
 from one message catalogue per language: ``src/helpers/messages/<lang>.yml``, nested keys read as dotted keys
 (``chart.bar.alt``), as open-sdg keeps its translation files. Placeholders are ``{name}`` only; values are
-inserted as text, never parsed. Prose cells are written in each language inside the notebook (``helpers.cells``).
+inserted as text, never parsed. Prose cells are written in each language inside the notebook, tagged ``lang-<code>``;
+the build keeps one language's cells (``cells_in``).
 
 The language is a papermill parameter beside ``year`` (``page.edition(year, lang)`` sets it for the kernel).
 Numbers and dates follow the language's Babel locale (es_MX: 126,014,024 and 7.8%, month names in Spanish).
