@@ -18,6 +18,7 @@ import pytest
 
 from conftest import REPO, require, serve
 
+LANGUAGES = pytest.mark.parametrize("book", ["", "es/"], ids=["en", "es"])  # the English book and the Spanish one
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 
@@ -39,12 +40,14 @@ def book_pages(html: Path) -> list[str]:
     return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html") if p.parent.name == "book")
 
 
-def test_root_address_leads_to_the_home_page(site, browser):
+@LANGUAGES
+def test_root_address_leads_to_the_home_page(site, browser, book):
     base, _ = site
     page = browser.new_page()
-    page.goto(f"{base}/")
-    page.wait_for_url("**/book/index.html")
-    assert page.locator("h1").first.inner_text().startswith("UN Mexico Results Book")
+    page.goto(f"{base}/{book}")
+    page.wait_for_url(f"**/{book}book/index.html")
+    home = {"": "UN Mexico Results Book", "es/": "Libro de Resultados de la ONU en México"}[book]  # the home h1
+    assert page.locator("h1").first.inner_text().startswith(home)
 
 
 def test_every_page_loads_without_console_errors_failed_requests_and_images_load(site, browser):
@@ -63,9 +66,6 @@ def test_every_page_loads_without_console_errors_failed_requests_and_images_load
         broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
         assert not broken, f"{name}: images that did not load: {broken}"
     assert not errors, errors
-
-
-LANGUAGES = pytest.mark.parametrize("book", ["", "es/"], ids=["en", "es"])  # the English book and the Spanish one
 
 
 @LANGUAGES

@@ -186,7 +186,8 @@ NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])\d+\.\d+
 
 def test_the_spanish_book_has_every_page_of_the_english_one(real_book):
     spanish = real_book / "es"
-    assert (spanish / "index.html").is_file()
+    assert '<html lang="es">' in (spanish / "index.html").read_text(encoding="utf-8")  # the root, leading home
+    assert 'url=book/index.html' in (spanish / "index.html").read_text(encoding="utf-8")
     assert _pages(spanish) == _pages(real_book)
     for name in _pages(spanish):
         head = (spanish / name).read_text(encoding="utf-8")[:400]

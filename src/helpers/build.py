@@ -273,8 +273,10 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
 
     notebooks = {p.name: f"notebooks/{p.notebook.as_posix()}" for p in pages}
     from .i18n import msg
+    from .publish import root_redirect
 
     add_to_download_menu(html, msg("book.notebook_source"), "rb-notebook-link", notebooks.get)  # for analysts
+    root_redirect(html, config.lang, msg("book.title", year=year))
     if config.pdf:
         with phase("pdf"):
             make_pdf(config, work / "src", staging, html)

@@ -297,6 +297,24 @@ def book_root(build_dir: Path, year: int, lang: str) -> Path:
     return html if lang == DEFAULT else html / lang
 
 
+def root_redirect(html_dir: Path, lang: str, title: str) -> None:
+    """Jupyter Book's root index.html is a bare refresh tag; make it a page in the book's language (lang, title,
+    and a link for a reader whose browser does not follow the refresh), leading to the same home page."""
+    import html as _html
+    import re
+
+    index = html_dir / "index.html"
+    if not index.is_file():
+        return
+    found = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', index.read_text(encoding="utf-8"), re.I)
+    if not found:
+        return
+    target, name = _html.escape(found.group(1), quote=True), _html.escape(title)
+    index.write_text(f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{name}</title>'
+                     f'<meta http-equiv="Refresh" content="0; url={target}"></head>'
+                     f'<body><p><a href="{target}">{name}</a></p></body></html>\n', encoding="utf-8")
+
+
 def carry_other_languages(published_html: Path, staged_html: Path) -> None:
     """The books in other languages, published inside the English one (html/es/), into the staged English book,
     as hard links: the published copy stays whole until the new English book replaces it."""
