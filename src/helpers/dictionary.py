@@ -75,10 +75,18 @@ def rules(spec: ColumnSpec, value=str) -> str:
     return "; ".join(parts)
 
 
+def _code(value: str) -> str:
+    """A literal (a value or a column name) marked, to be set as <code> once the words around it are escaped."""
+    return "\x00" + value + "\x01"  # control characters never occur in metadata or the catalogues
+
+
+def _html(marked: str) -> str:
+    return html.escape(marked).replace("\x00", "<code>").replace("\x01", "</code>")
+
+
 def rules_html(spec: ColumnSpec) -> str:
     """A column's constraints as HTML: the words escaped, each allowed value from the data as code."""
-    marked = rules(spec, value=lambda v: "\x00" + v + "\x01")  # control characters never occur in metadata
-    return html.escape(marked).replace("\x00", "<code>").replace("\x01", "</code>")
+    return _html(rules(spec, value=_code))
 
 
 def columns_html(year: int) -> str:
@@ -92,7 +100,7 @@ def columns_html(year: int) -> str:
                        f"<td>{rules_html(spec)}</td></tr>" for spec in meta.columns.values())
         note = ""
         if meta.unit_column:
-            note = "<p>" + html.escape(msg("dictionary.unit_note", unit=meta.unit_column, value=meta.value_column)) + "</p>"
+            note = f"<p>{_html(msg('dictionary.unit_note', unit=_code(meta.unit_column), value=_code(meta.value_column)))}</p>"
         caption = html.escape(msg("dictionary.caption", name=name, key=key))
         blocks.append(f'<table class="rb-table"><caption>{metadata_text(meta.title, _words(meta, "title"))} {caption}'
                       f'</caption><thead><tr>'
