@@ -32,6 +32,7 @@ from helpers.project import Project  # noqa: E402
 from helpers.execute import FINISHING_CELL  # noqa: E402
 from helpers.pages import edition_pages  # noqa: E402
 from helpers.publish import STRICT_FLAGS, staged_config, staged_toc  # noqa: E402
+from helpers.i18n import cells_in  # noqa: E402
 
 IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", "node_modules", "test-output",
                                 ".pytest_cache", "*.egg-info", "_jb")
@@ -110,11 +111,12 @@ def jupyterbook_source(project: Path, year: int) -> Path:
     pages = edition_pages(Project(project), year)
     (source / "_toc.yml").write_text(staged_toc(Project(project), pages))
     shutil.copytree(project / "book", source / "book", ignore=shutil.ignore_patterns("*.ipynb"))
-    for page in pages:  # each page with its parameters, as papermill would inject them
-        nb = json.loads((project / page.notebook).read_text(encoding="utf-8"))
+    for page in pages:  # each page in English with its parameters, as papermill would inject them
+        nb = cells_in(json.loads((project / page.notebook).read_text(encoding="utf-8")), "en")
         for cell in nb["cells"]:
             if "parameters" in cell.get("metadata", {}).get("tags", []):
-                cell["source"] = "\n".join(f"{k} = {v!r}" for k, v in {"year": year, **page.parameters}.items())
+                injected = {"year": year, "lang": "en", **page.parameters}
+                cell["source"] = "\n".join(f"{k} = {v!r}" for k, v in injected.items())
         # the pipeline's last cell, which every page of ours ends with (see helpers.execute)
         nb["cells"].append({**FINISHING_CELL,
                             "source": FINISHING_CELL["source"].format(notebook=str(project / page.notebook))})

@@ -23,3 +23,27 @@ def test_benchmark_script_writes_every_figure(tmp_path):
     assert set(results["ratios"]) >= {"cold_vs_jupyterbook", "noop_vs_cold", "edit_one_vs_cold"}
     for key in KEYS:
         assert key in done.stdout
+
+
+def test_jupyter_books_side_renders_the_same_english_pages(tmp_path):
+    """Jupyter Book's run in the benchmark executes each real page as ours does: English prose only, the language
+    injected with the year (a page reads ``lang``; without it the comparison would measure a failing build)."""
+    import importlib.util
+    import shutil
+
+    from conftest import COPY_IGNORE, FULL_EDITION
+
+    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    project = tmp_path / "p"
+    shutil.copytree(REPO, project, ignore=COPY_IGNORE)
+    source = bench.jupyterbook_source(project, FULL_EDITION)
+    notebooks = sorted(source.glob("book/*.ipynb"))
+    assert len(notebooks) >= 19
+    for path in notebooks:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        tags = [t for c in cells for t in c.get("metadata", {}).get("tags", [])]
+        assert "lang-es" not in tags and "lang-en" in tags, path.name
+        parameters = next(c["source"] for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+        assert f"year = {FULL_EDITION}" in parameters and "lang = 'en'" in parameters, path.name
