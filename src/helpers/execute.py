@@ -85,7 +85,9 @@ def execute_job(job: Job) -> dict:
 
 def _execute_job(job: Job) -> Outcome:
     rel = job.page_rel.as_posix()
-    cache = ExecutionCache(job.root, job.year, dict(job.parameters).get("lang", "en"))
+    from .i18n import DEFAULT
+
+    cache = ExecutionCache(job.root, job.year, dict(job.parameters).get("lang", DEFAULT))
     cache.folder.mkdir(parents=True, exist_ok=True)
     source = job.root / job.notebook_rel
     fd, out_name = tempfile.mkstemp(prefix=".run-", suffix=".ipynb", dir=cache.folder)

@@ -93,7 +93,11 @@ class Framework:
 
     def agency_label(self, code: str) -> str:
         """An agency's acronym as the page's language writes it (PNUD for UNDP in Spanish)."""
-        return agency_labels(self.agencies).get(code, code)
+        return self._agency_labels.get(code, code)
+
+    @cached_property
+    def _agency_labels(self) -> dict:
+        return agency_labels(self.agencies)
 
     def outcomes_of(self, area: int):
         return self.outcomes[self.outcomes["work_area"] == area].sort_values("outcome")
