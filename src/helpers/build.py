@@ -148,7 +148,9 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
     from .data import VALIDATED_ENV
     from .fingerprint import tree_digest
 
-    os.environ[VALIDATED_ENV] = tree_digest(project.year_dir(year))  # kernels skip re-validating these bytes
+    # kernels skip re-validating these bytes: the edition's folder and its framework cycle's
+    os.environ[VALIDATED_ENV] = " ".join(tree_digest(folder) for folder in
+                                         filter(None, [project.year_dir(year), project.framework_dir(year)]))
     with year_lock(config):
         recover_interrupted_publish(config.html_dir)
         for leftover in (project.build_dir / ".staging").glob(f"{year}{config.suffix}-[0-9]*"):  # killed builds

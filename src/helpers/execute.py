@@ -8,17 +8,18 @@ bounds each cell, as in Jupyter Book.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import tempfile
+import threading
 import time
 import traceback as tb
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cache import CacheRecord, ExecutionCache, ExecutionInputs
 from .inputs import input_digest, kernel_environment, read_inputs
+
+AHEAD = 2  # kernels started ahead of their notebooks (see KernelSupply); measured in the README
 
 # Tags the pipeline adds so readers see prose and charts, not plumbing.
 HIDDEN_TAGS = {"remove-cell", "remove-input", "hide-cell", "hide-input"}
@@ -47,7 +48,6 @@ class Job:
     src_dir: Path | None  # prepended to the kernel's PYTHONPATH so the project's own helpers are used
     server: str | None = None  # the kernel server's socket (helpers.kernels); None starts kernels the usual way
     timeout: int | None = None  # seconds a cell may run (execute.timeout)
-    start_next: bool = False  # more notebooks than workers: start the next kernel while this notebook runs
 
 
 def present_notebook(nb: dict) -> dict:
@@ -76,15 +76,11 @@ def _source_cell_position(executed: dict, failing_index: int) -> tuple[int, str]
     return failing_index - shift + 1, src
 
 
-def execute_job(job: Job) -> dict:
-    """Execute one notebook (in a worker process), store the result in the cache, return the outcome as a dict.
-
-    A dict, because the notebook may have re-imported ``helpers`` in this process (see above)."""
-    return asdict(_execute_job(job))
-
-
-def _execute_job(job: Job) -> Outcome:
+def _execute_job(job: Job, kernels: "KernelSupply") -> Outcome:
+    """Execute one notebook (in a worker thread) in a fresh kernel, store the result in the cache."""
     rel = job.page_rel.as_posix()
+    from papermill.exceptions import PapermillExecutionError
+
     from .i18n import DEFAULT
 
     cache = ExecutionCache(job.root, job.year, dict(job.parameters).get("lang", DEFAULT))
@@ -94,12 +90,8 @@ def _execute_job(job: Job) -> Outcome:
     os.close(fd)
     out_path = Path(out_name)
     run_source = _with_finishing_cell(source, cache.folder)
-    _send_stderr_to(log_path(job))  # papermill's and nbclient's chatter goes to a log, not the terminal
     start = time.perf_counter()
-    km, deps_file = _kernel_for(job, cache.folder, source.parent)
-    # imported here, as the kernel starts: only workers that execute pay for papermill
-    from papermill.exceptions import PapermillExecutionError
-
+    km, deps_file = kernels.take(source.parent)
     try:
         run_notebook(run_source, out_path, {"year": job.year, **dict(job.parameters)}, cwd=source.parent, km=km,
                      timeout=job.timeout)
@@ -119,7 +111,7 @@ def _execute_job(job: Job) -> Outcome:
         return Outcome(rel, "failed", time.perf_counter() - start, cell=cell, cell_source=src,
                        error=error, traceback=tb.format_exc())
     finally:
-        stop_kernel(km)
+        kernels.release(km)
         data_rel = read_inputs(deps_file, job.root)
         deps_file.unlink(missing_ok=True)
         run_source.unlink(missing_ok=True)
@@ -144,13 +136,16 @@ def run_notebook(source: Path, out: Path, parameters: dict, *, cwd: Path, km, ti
 
 
 def start_kernel(server: str | None, log: Path, env: dict, cwd: Path):
-    """A started python3 kernel (forked by the kernel server when there is one) with this environment and folder."""
+    """A started python3 kernel (forked by the kernel server when there is one) with this environment and folder;
+    its own output goes to ``log``."""
     from jupyter_core.utils import run_sync
 
     from .kernels import kernel_manager
 
     km = kernel_manager(server, log)
-    run_sync(km.start_kernel)(env=env, cwd=str(cwd))
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:  # a kernel started the usual way writes here (a forked one opens it itself)
+        run_sync(km.start_kernel)(env=env, cwd=str(cwd), stdout=out, stderr=out)
     return km
 
 
@@ -161,33 +156,71 @@ def stop_kernel(km) -> None:
     stop(km)
 
 
-_AHEAD: dict = {}  # this worker's kernel for its next notebook, started while the current one runs
+class KernelSupply:
+    """Started kernels for the worker threads of one build, each used for one notebook only. While notebooks run,
+    up to ``ahead`` more kernels start for the notebooks still waiting, so that a kernel's start-up overlaps
+    another notebook's execution; each kernel is started once its notebook is near (memory: every started kernel
+    holds its own copy of what it imported)."""
 
+    def __init__(self, root: Path, year: int, server: str | None, waiting: int, ahead: int):
+        self.root, self.server, self.waiting, self.ahead = root, server, waiting, ahead
+        self.log = root / "_build" / str(year) / "logs" / "kernels.log"
+        self.started: list[tuple[Path, object, Path]] = []  # (folder, kernel manager, inputs file), not yet taken
+        self.live: set = set()  # every kernel started and not yet stopped, to stop them all on Ctrl-C
+        self.starting = 0  # kernels being started ahead right now
+        self.lock = threading.Lock()
+        self.closed = False
 
-def _kernel_for(job: Job, folder: Path, cwd: Path):
-    """(kernel manager, inputs file) for this job: the kernel started ahead when it fits, else a new one; then
-    start the next one, so its start-up overlaps this notebook's execution. Each notebook still gets a fresh kernel."""
-    if job.src_dir is not None and str(job.src_dir) not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(job.src_dir), os.environ.get("PYTHONPATH")]))
-    log = job.root / "_build" / str(job.year) / "logs" / "kernels.log"
-
-    def launch():
-        fd, name = tempfile.mkstemp(prefix=".run-", suffix=".deps", dir=folder)
+    def _launch(self, cwd: Path):
+        fd, name = tempfile.mkstemp(prefix=".run-", suffix=".deps", dir=self.log.parent)
         os.close(fd)
         # what the kernel inherits: where the project is and where to record what the notebook reads
-        env = {**os.environ, **kernel_environment(job.root, Path(name))}
-        return {"km": start_kernel(job.server, log, env, cwd), "inputs": Path(name),
-                "fits": (job.root, job.year, job.server, cwd, job.src_dir)}
+        env = {**os.environ, **kernel_environment(self.root, Path(name))}
+        km = start_kernel(self.server, self.log, env, cwd)
+        with self.lock:
+            closed = self.closed
+            if not closed:
+                self.live.add(km)
+        if closed:  # the build stopped while this kernel started: it must not outlive the build
+            stop_kernel(km)
+            Path(name).unlink(missing_ok=True)
+            raise RuntimeError("the build stopped")
+        return km, Path(name)
 
-    ahead = _AHEAD.pop("next", None)
-    if ahead is not None and ahead["fits"] != (job.root, job.year, job.server, cwd, job.src_dir):
-        stop_kernel(ahead["km"])
-        ahead["inputs"].unlink(missing_ok=True)
-        ahead = None
-    current = ahead or launch()
-    if job.start_next:
-        _AHEAD["next"] = launch()
-    return current["km"], current["inputs"]
+    def take(self, cwd: Path):
+        """(kernel manager, inputs file) for the next notebook, which runs in ``cwd``; then start kernels ahead."""
+        with self.lock:
+            self.waiting -= 1
+            found = next((i for i, k in enumerate(self.started) if k[0] == cwd), None)
+            ready = self.started.pop(found)[1:] if found is not None else None
+            more = max(0, min(self.ahead, self.waiting) - len(self.started) - self.starting)
+            self.starting += more
+        current = ready or self._launch(cwd)
+        for _ in range(more):  # most likely in the same folder as this one (the book's pages are in book/)
+            try:
+                km, inputs = self._launch(cwd)
+            finally:
+                with self.lock:
+                    self.starting -= 1
+            with self.lock:
+                self.started.append((cwd, km, inputs))
+        return current
+
+    def release(self, km) -> None:
+        stop_kernel(km)
+        with self.lock:
+            self.live.discard(km)
+
+    def stop_all(self) -> None:
+        """Stop every kernel still running (Ctrl-C, a crash) and those started for notebooks that never ran."""
+        with self.lock:
+            self.closed = True
+            kms, self.live = list(self.live), set()
+            spare, self.started = self.started, []
+        for km in kms:
+            stop_kernel(km)
+        for _, _, inputs in spare:
+            inputs.unlink(missing_ok=True)
 
 
 def _running_cell(executed: dict, message: str = "") -> int | None:
@@ -222,18 +255,6 @@ def _with_finishing_cell(source: Path, folder: Path) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(nb, fh)
     return Path(name)
-
-
-def log_path(job: Job) -> Path:
-    return job.root / "_build" / str(job.year) / "logs" / f"{job.page_rel.with_suffix('').as_posix().replace('/', '__')}.log"
-
-
-def _send_stderr_to(path: Path) -> None:
-    """Point this worker's stderr (inherited by the kernel it starts) at ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
 
 
 def _read_notebook(path: Path) -> dict:
@@ -281,43 +302,64 @@ def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
 
 
 def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, progress: bool) -> list[Outcome]:
-    """Run the jobs in worker processes, each notebook in its own kernel, forked by one warm kernel server when
+    """Run the jobs in worker threads, each notebook in its own kernel, forked by one warm kernel server when
     several notebooks share its imports (for one notebook, importing everything first would only cost time).
 
-    Ctrl-C stops everything promptly (workers, server, kernels) and re-raises KeyboardInterrupt."""
+    Threads, not processes: a worker only drives its kernel (papermill and nbclient wait on messages), so threads
+    share one copy of papermill instead of importing it once per process. Ctrl-C stops everything promptly (the
+    kernels, the server) and re-raises KeyboardInterrupt."""
+    import queue
+
     from tqdm import tqdm
+
+    import papermill  # noqa: F401  imported once, before the threads need it
 
     from .kernels import KernelServer
 
-    server = KernelServer(src_dir) if len(pending) > 1 else None  # imports while the workers start
+    if src_dir is not None and str(src_dir) not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        # the kernels inherit it: the project's own helpers come first on their path
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src_dir), os.environ.get("PYTHONPATH")]))
+    server = KernelServer(src_dir) if len(pending) > 1 else None  # imports while the first kernels are asked for
     workers = max(1, min(jobs, len(pending)))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    year = pending[0].year
+    (root / "_build" / str(year) / "logs").mkdir(parents=True, exist_ok=True)
+    kernels = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD)
+    todo: queue.Queue = queue.Queue()
+    done: queue.Queue = queue.Queue()
+    for job in pending:
+        todo.put(replace(job, server=server and server.address))
+
+    def work():
+        while True:
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                outcome = _execute_job(job, kernels)
+            except Exception as exc:  # a fault of the pipeline itself, not of the notebook
+                outcome = Outcome(job.page_rel.as_posix(), "failed", 0.0, error=f"{type(exc).__name__}: {exc}",
+                                  traceback=tb.format_exc())
+            done.put(outcome)
+
+    threads = [threading.Thread(target=work, daemon=True, name=f"notebooks-{i}") for i in range(workers)]
     results: list[Outcome] = []
     try:
-        # a worker starts its next kernel ahead only when it will have a next notebook
-        pending = [replace(job, server=server and server.address, start_next=len(pending) > workers)
-                   for job in pending]
+        for thread in threads:
+            thread.start()
         bar = tqdm(total=len(pending), desc=f"Executing notebooks ({workers} parallel)", unit="nb",
                    disable=not progress)
-        futures = {pool.submit(execute_job, job): job for job in pending}
-        for future in as_completed(futures):
-            job = futures[future]
+        while len(results) < len(pending):
             try:
-                outcome = Outcome(**future.result())
-            except Exception as exc:  # the worker itself crashed
-                outcome = Outcome(job.page_rel.as_posix(), "failed", 0.0,
-                                  error=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
+                outcome = done.get(timeout=0.2)  # a timeout, so that Ctrl-C is seen at once
+            except queue.Empty:
+                continue
             results.append(outcome)
             bar.set_postfix_str(f"{outcome.notebook}: {outcome.status}")
             bar.update(1)
         bar.close()
-        pool.shutdown()
-    except BaseException:  # Ctrl-C or a crash here: stop the workers now rather than wait for their notebooks
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
+    finally:  # after the last notebook, or on Ctrl-C: no kernel and no server outlives the build
+        kernels.stop_all()
         if server is not None:
-            server.stop()  # and with it any kernel still running
+            server.stop()
     return results
