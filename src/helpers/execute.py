@@ -79,8 +79,6 @@ def _source_cell_position(executed: dict, failing_index: int) -> tuple[int, str]
 def _execute_job(job: Job, kernels: "KernelSupply") -> Outcome:
     """Execute one notebook (in a worker thread) in a fresh kernel, store the result in the cache."""
     rel = job.page_rel.as_posix()
-    from papermill.exceptions import PapermillExecutionError
-
     from .i18n import DEFAULT
 
     cache = ExecutionCache(job.root, job.year, dict(job.parameters).get("lang", DEFAULT))
@@ -92,6 +90,9 @@ def _execute_job(job: Job, kernels: "KernelSupply") -> Outcome:
     run_source = _with_finishing_cell(source, cache.folder)
     start = time.perf_counter()
     km, deps_file = kernels.take(source.parent)
+    # imported once the kernel is starting (the first import takes a quarter of a second)
+    from papermill.exceptions import PapermillExecutionError
+
     try:
         run_notebook(run_source, out_path, {"year": job.year, **dict(job.parameters)}, cwd=source.parent, km=km,
                      timeout=job.timeout)
@@ -311,8 +312,6 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
     import queue
 
     from tqdm import tqdm
-
-    import papermill  # noqa: F401  imported once, before the threads need it
 
     from .kernels import KernelServer
 

@@ -70,7 +70,7 @@ def catalogue(lang: str) -> dict[str, str]:
 
     path = CATALOGUES / f"{check_language(lang)}.yml"
     try:
-        tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        tree = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(f"{path}: not a readable message catalogue ({exc})") from None
     out: dict[str, str] = {}

@@ -196,8 +196,8 @@ def kernel_manager(server: str | None, log: Path):
 
 
 def stop(km) -> None:
-    """Stop a kernel and close its clients. A forked kernel is killed with its process group at once (it holds no
-    state worth a graceful exit); any other kernel is shut down as Jupyter does."""
+    """Stop a kernel and close its clients: its process group is killed at once (a notebook's kernel holds no state
+    worth a graceful exit, and nothing waits for it to go), then its connection files are removed."""
     from jupyter_core.utils import run_sync
 
     for kc in km.__dict__.get("_book_clients", []):
@@ -207,11 +207,14 @@ def stop(km) -> None:
             pass
     try:
         provisioner = km.provisioner
-        if isinstance(provisioner, ForkedProvisioner) and provisioner.pid:
+        group = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
+        if group:
             try:
-                os.killpg(provisioner.pid, signal.SIGKILL)
+                os.killpg(group, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            if not isinstance(provisioner, ForkedProvisioner) and provisioner.process is not None:
+                provisioner.process.poll()  # reaped now if gone already; otherwise when the build exits
             run_sync(km.cleanup_resources)()
         elif km.has_kernel:
             run_sync(km.shutdown_kernel)(now=True)

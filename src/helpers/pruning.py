@@ -12,7 +12,7 @@ The functions here are pure: an executed notebook (a dict) in, a notebook and it
 from __future__ import annotations
 
 import ast
-import copy
+import json
 import re
 from dataclasses import dataclass
 
@@ -163,6 +163,11 @@ def missing_keys(nb: dict) -> tuple[set[str], set[str]]:
     return keys, optional
 
 
+def json_copy(value):
+    """A deep copy of JSON data (a notebook), made by the C JSON codec: several times faster than copy.deepcopy."""
+    return json.loads(json.dumps(value))
+
+
 def lift_headings(nb: dict) -> dict:
     """Headings shown by code (``page.heading``) become Markdown cells, so they are real sections: the code cell
     is split around each, its later outputs going to a continuation cell with the same tags."""
@@ -172,7 +177,7 @@ def lift_headings(nb: dict) -> dict:
         if not any(HEADING_MIME in o.get("data", {}) for o in outputs):
             cells.append(cell)
             continue
-        part = copy.deepcopy(dict(cell, outputs=[]))
+        part = json_copy(dict(cell, outputs=[]))
         for n, out in enumerate(outputs):
             record = out.get("data", {}).get(HEADING_MIME)
             if record is None:
@@ -183,14 +188,14 @@ def lift_headings(nb: dict) -> dict:
             cells.append({"cell_type": "markdown", "id": f"{cell.get('id', 'cell')}-h{n}", "metadata": {},
                           "source": text})
             # the source is hidden (remove-input) but must not be empty: MyST-NB skips empty code cells
-            part = copy.deepcopy(dict(cell, outputs=[], source="# continued", id=f"{cell.get('id', 'cell')}-c{n}"))
+            part = json_copy(dict(cell, outputs=[], source="# continued", id=f"{cell.get('id', 'cell')}-c{n}"))
         cells.append(part)
     return dict(nb, cells=cells)
 
 
 def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dict, list[PageGap]]:
     """The page as this edition's data supports it, and every gap found on it."""
-    nb = lift_headings(copy.deepcopy(nb))
+    nb = lift_headings(json_copy(nb))
     values = glued_values(nb)
     missing, optional = missing_keys(nb)
     gaps: list[PageGap] = []

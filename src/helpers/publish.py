@@ -151,7 +151,8 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
     for rel, nb in notebooks.items():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+        # compact: without indent, json's C encoder writes it (several times faster; Sphinx reads either)
+        target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     for page in pages:  # each page's notebook as committed (no outputs), for analysts
         target = dest / EXTRA_DIR / "notebooks" / page.notebook
         target.parent.mkdir(parents=True, exist_ok=True)
