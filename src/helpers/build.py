@@ -137,20 +137,11 @@ def failure_report(outcomes: list[Outcome], colour: bool = False) -> str:
 def build(config: BuildConfig, out=sys.stdout) -> Path:
     """Build one edition; returns the published index.html. Raises InputError (2) or BuildError (1)."""
     from .i18n import set_language
-    from .validate import validate_edition
 
     project, year = config.project, config.year
     set_language(config.lang)  # gap notices, the ledger and the menus are written in the book's language
     started = time.perf_counter()
     phases.clear()
-    with phase("validate"):  # bad data stops here, before any notebook runs
-        validate_edition(project, year, use_cache=True)
-    from .data import VALIDATED_ENV
-    from .fingerprint import tree_digest
-
-    # kernels skip re-validating these bytes: the edition's folder and its framework cycle's
-    os.environ[VALIDATED_ENV] = " ".join(tree_digest(folder) for folder in
-                                         filter(None, [project.year_dir(year), project.framework_dir(year)]))
     with year_lock(config):
         recover_interrupted_publish(config.html_dir)
         for leftover in (project.build_dir / ".staging").glob(f"{year}{config.suffix}-[0-9]*"):  # killed builds
@@ -160,8 +151,10 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         work = project.build_dir / ".sphinx" / f"{year}{config.suffix}"
         if (work / SPHINX_RUNNING).exists():  # a build was killed while Sphinx wrote: its folder is suspect
             shutil.rmtree(work, ignore_errors=True)
-        # Sphinx starts now, importing (and, when nothing but pages changed, initialising) while the notebooks run;
-        # it builds only when told to. Measured: edit-one 2.8-3.2 s with it, 5.1-5.6 s without (README).
+        # The processes that import for a second or so start first, so that their imports overlap the validation:
+        # Sphinx (importing and, when nothing but pages changed, initialising; it builds only when told to;
+        # measured: edit-one 2.8-3.2 s with it, 5.1-5.6 s without, README) and, when several notebooks are out of
+        # date, the kernel server. Neither runs a notebook or writes a page before the data is valid.
         from .pages import edition_pages
         from .publish import staged_toc
 
@@ -169,11 +162,45 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
                                                           staged_toc(project, edition_pages(project, year),
                                                                      config.lang), config.lang)
         sphinx = SphinxRun(work / "src", work / "out", project.root, early_init=early)
+        server = start_kernel_server(config)
         try:
-            return _build_locked(config, staging, started, out, sphinx, work)
+            _validate(config)
+            return _build_locked(config, staging, started, out, sphinx, work, server)
         finally:
             sphinx.abort()  # a no-op after a build; otherwise the waiting process just exits
+            if server is not None:
+                server.stop()
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _validate(config: BuildConfig) -> None:
+    """Bad data stops here (InputError, exit 2), before any notebook runs; kernels then skip re-validating."""
+    from .data import VALIDATED_ENV
+    from .fingerprint import tree_digest
+    from .validate import validate_edition
+
+    project, year = config.project, config.year
+    with phase("validate"):
+        validate_edition(project, year, use_cache=True)
+    # the digests of the bytes validated: the edition's folder and its framework cycle's
+    os.environ[VALIDATED_ENV] = " ".join(tree_digest(folder) for folder in
+                                         filter(None, [project.year_dir(year), project.framework_dir(year)]))
+
+
+def start_kernel_server(config: BuildConfig):
+    """The build's kernel server, started now when more than one notebook is out of date (for one notebook,
+    importing everything first would only cost time); None otherwise."""
+    from .execute import plan_notebooks
+    from .kernels import KernelServer
+    from .pages import edition_pages
+
+    project = config.project
+    helpers_dir, src_dir = helpers_location(project.root)
+    helpers_digest, requirements_digest = project_digests(project.root, helpers_dir)
+    _, pending = plan_notebooks(project.root, config.year, edition_pages(project, config.year), force=config.force,
+                                helpers_digest=helpers_digest, requirements_digest=requirements_digest,
+                                src_dir=src_dir, lang=config.lang)
+    return KernelServer(src_dir) if len(pending) > 1 else None
 
 
 def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path) -> Path:
@@ -194,7 +221,7 @@ def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path) -> Pa
     return target
 
 
-def execute_pages(config: BuildConfig, out) -> tuple[list, list[Outcome], dict[str, Path]]:
+def execute_pages(config: BuildConfig, out, server=None) -> tuple[list, list[Outcome], dict[str, Path]]:
     """Execute every page of the edition that is out of date: (pages, outcomes, executed notebook per page).
 
     Raises BuildError (exit 1) naming each failed notebook, its cell and the exception."""
@@ -209,7 +236,7 @@ def execute_pages(config: BuildConfig, out) -> tuple[list, list[Outcome], dict[s
         outcomes = run_notebooks(project.root, year, pages, jobs=config.jobs, force=config.force,
                                  helpers_digest=helpers_digest, requirements_digest=requirements_digest,
                                  src_dir=src_dir, progress=config.progress, timeout=config.timeout,
-                                 lang=config.lang)
+                                 lang=config.lang, server=server)
     print(summary_table(outcomes), file=out)
     failed = [o.notebook for o in outcomes if o.status == "failed"]
     if failed:
@@ -225,19 +252,19 @@ def edition_ledger(config: BuildConfig, out) -> list[str]:
     language (in Spanish, also the text from data not yet written in Spanish)."""
     from .i18n import set_language
     from .publish import pruned_pages
-    from .validate import validate_edition
 
     set_language(config.lang)
-    validate_edition(config.project, config.year, use_cache=True)
     with year_lock(config):
+        _validate(config)
         pages, outcomes, executed = execute_pages(config, out)
     return pruned_pages(config.project, config.year, pages, outcomes, executed, config.lang)[1]
 
 
-def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path) -> Path:
+def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
+                  server) -> Path:
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
-    pages, outcomes, executed = execute_pages(config, out)
+    pages, outcomes, executed = execute_pages(config, out, server)
     source = staging / "src"
     gap_lines = assemble_source(project, year, pages, outcomes, executed, source, config.lang)
     if config.strict and gap_lines:

@@ -276,13 +276,11 @@ def _keep_failed_copy(job: Job, out_path: Path) -> Path:
     return target
 
 
-def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
-                  helpers_digest: str, requirements_digest: str, src_dir: Path | None,
-                  progress: bool = True, timeout: int | None = None, lang: str = "en") -> list[Outcome]:
-    """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order.
-    Every notebook gets ``lang`` beside ``year``: the language its helpers write in."""
+def plan_notebooks(root: Path, year: int, pages: list, *, force: bool, helpers_digest: str,
+                   requirements_digest: str, src_dir: Path | None, timeout: int | None = None,
+                   lang: str = "en") -> tuple[dict[str, Outcome], list[Job]]:
+    """(outcomes of the pages whose execution is still valid, jobs for the others). Reads the cache only."""
     cache = ExecutionCache(root, year, lang)
-    cache.clean_leftovers()
     outcomes: dict[str, Outcome] = {}
     pending: list[Job] = []
     for page in pages:
@@ -296,13 +294,28 @@ def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
         else:
             pending.append(Job(root, page.notebook, rel, tuple(sorted(injected.items())), year, key,
                                src_dir, None, timeout))
+    return outcomes, pending
+
+
+def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
+                  helpers_digest: str, requirements_digest: str, src_dir: Path | None,
+                  progress: bool = True, timeout: int | None = None, lang: str = "en",
+                  server=None) -> list[Outcome]:
+    """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order.
+    Every notebook gets ``lang`` beside ``year``: the language its helpers write in. ``server``: a kernel server
+    the caller started (and stops) ahead of time; without one, one is started here when several notebooks run."""
+    ExecutionCache(root, year, lang).clean_leftovers()
+    outcomes, pending = plan_notebooks(root, year, pages, force=force, helpers_digest=helpers_digest,
+                                       requirements_digest=requirements_digest, src_dir=src_dir, timeout=timeout,
+                                       lang=lang)
     if pending:
-        for outcome in _execute_pending(root, pending, jobs, src_dir, progress):
+        for outcome in _execute_pending(root, pending, jobs, src_dir, progress, server):
             outcomes[outcome.notebook] = outcome
     return [outcomes[page.rel.as_posix()] for page in pages]
 
 
-def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, progress: bool) -> list[Outcome]:
+def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, progress: bool,
+                     server=None) -> list[Outcome]:
     """Run the jobs in worker threads, each notebook in its own kernel, forked by one warm kernel server when
     several notebooks share its imports (for one notebook, importing everything first would only cost time).
 
@@ -318,7 +331,9 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
     if src_dir is not None and str(src_dir) not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         # the kernels inherit it: the project's own helpers come first on their path
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src_dir), os.environ.get("PYTHONPATH")]))
-    server = KernelServer(src_dir) if len(pending) > 1 else None  # imports while the first kernels are asked for
+    own_server = server is None and len(pending) > 1
+    if own_server:
+        server = KernelServer(src_dir)  # imports while the first kernels are asked for
     workers = max(1, min(jobs, len(pending)))
     year = pending[0].year
     (root / "_build" / str(year) / "logs").mkdir(parents=True, exist_ok=True)
@@ -359,6 +374,6 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
         bar.close()
     finally:  # after the last notebook, or on Ctrl-C: no kernel and no server outlives the build
         kernels.stop_all()
-        if server is not None:
+        if own_server:
             server.stop()
     return results

@@ -149,6 +149,7 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
     write_package(project, year, dest / EXTRA_DIR / "data")  # the edition's data as a Frictionless Data Package
     notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang)
     for rel, nb in notebooks.items():
+        nb = without_run_metadata(nb)
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         # compact: without indent, json's C encoder writes it (several times faster; Sphinx reads either)
@@ -168,6 +169,22 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
         if LEDGER_MARKER in text:
             page.write_text(text.replace(LEDGER_MARKER, ledger_markdown(lines, year, titles)), encoding="utf-8")
     return lines
+
+
+def without_run_metadata(nb: dict) -> dict:
+    """The page without what changes each time it runs (papermill's and the kernel's clock times, temporary
+    paths, the random id papermill gives the cell it injects): a page executed again with the same outputs is then
+    the same bytes, so Sphinx does not re-read it and the book's key does not change. Nothing removed here is shown
+    to readers."""
+    metadata = {k: v for k, v in nb.get("metadata", {}).items() if k != "papermill"}
+    cells = []
+    for cell in nb.get("cells", []):
+        cell = dict(cell, metadata={k: v for k, v in cell.get("metadata", {}).items()
+                                    if k not in ("papermill", "execution")})
+        if "injected-parameters" in cell["metadata"].get("tags", []):
+            cell["id"] = "injected-parameters"
+        cells.append(cell)
+    return dict(nb, metadata=metadata, cells=cells)
 
 
 def book_key(source: Path, commit: str, helpers_digest: str, requirements_digest: str) -> str:
