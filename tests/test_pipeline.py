@@ -39,6 +39,21 @@ def test_cold_build_then_everything_cached(minibook):
     assert "up to date" in second.stdout
 
 
+def test_an_input_that_is_not_a_notebook_still_reaches_the_book(minibook):
+    """The up-to-date check digests the book's inputs without assembling it: a Markdown page, the configuration or
+    the table of contents changed, with every notebook cached, is still published."""
+    build(minibook, "--year", "2030")
+    page = minibook / "book/index.md"
+    page.write_text(page.read_text() + "\nA sentence added by an analyst.\n")
+    again = build(minibook, "--year", "2030")
+    assert set(statuses(again.stdout).values()) == {"cached"} and "up to date" not in again.stdout
+    assert "A sentence added by an analyst." in (minibook / "_build/2030/html/book/index.html").read_text()
+    config = minibook / "_config.yml"
+    config.write_text(config.read_text().replace("execute:\n", "execute:\n  timeout: 300\n", 1))
+    assert "up to date" not in build(minibook, "--year", "2030").stdout
+    assert "up to date" in build(minibook, "--year", "2030").stdout
+
+
 def test_code_change_reexecutes_only_that_notebook(minibook):
     build(minibook, "--year", "2030")
     nb_path = minibook / "book/beta.ipynb"

@@ -191,7 +191,6 @@ def start_kernel_server(config: BuildConfig):
     """The build's kernel server, started now when more than one notebook is out of date (for one notebook,
     importing everything first would only cost time); None otherwise."""
     from .execute import plan_notebooks
-    from .kernels import KernelServer
     from .pages import edition_pages
 
     project = config.project
@@ -200,7 +199,11 @@ def start_kernel_server(config: BuildConfig):
     _, pending = plan_notebooks(project.root, config.year, edition_pages(project, config.year), force=config.force,
                                 helpers_digest=helpers_digest, requirements_digest=requirements_digest,
                                 src_dir=src_dir, lang=config.lang)
-    return KernelServer(src_dir) if len(pending) > 1 else None
+    if len(pending) < 2:
+        return None
+    from .kernels import KernelServer  # imported only now: a no-op build needs no Jupyter machinery
+
+    return KernelServer(src_dir)
 
 
 def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path) -> Path:
@@ -260,21 +263,50 @@ def edition_ledger(config: BuildConfig, out) -> list[str]:
     return pruned_pages(config.project, config.year, pages, outcomes, executed, config.lang)[1]
 
 
+def _same(path: Path, key: str) -> bool:
+    return path.is_file() and path.read_text().strip() == key
+
+
+def inputs_key(config: BuildConfig, executed: dict[str, Path], commit: str, helpers_digest: str,
+               requirements_digest: str) -> str:
+    """A digest of everything the assembled book is made from, computed without assembling it: the executed pages,
+    the book's folder (pages, Markdown, static files), the edition's data and its framework cycle's, the
+    configuration and table of contents, the code and packages, the commit, the language and the PDF option."""
+    from .fingerprint import sha256_bytes, sha256_file, tree_digest
+
+    project, year = config.project, config.year
+    cycle = project.framework_dir(year)
+    parts = [str(year), config.lang, str(config.pdf), commit, helpers_digest, requirements_digest,
+             tree_digest(project.root / "book"), tree_digest(project.year_dir(year)),
+             tree_digest(cycle) if cycle else "",
+             *(sha256_file(project.root / name) if (project.root / name).is_file() else "-"
+               for name in ("_config.yml", "_toc.yml")),
+             *(f"{rel} {sha256_file(path)}" for rel, path in sorted(executed.items()))]
+    return sha256_bytes("\n".join(parts).encode())
+
+
 def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
                   server) -> Path:
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
     pages, outcomes, executed = execute_pages(config, out, server)
+    commit = git_commit(project.root)
+    index = config.html_dir / "index.html"
+    # the book is a function of these inputs: when they are the bytes of the last published book's, it is up to date
+    inputs = inputs_key(config, executed, commit, helpers_digest, requirements_digest)
+    inputs_file = project.build_dir / str(year) / f"book{config.suffix}.inputs"
+    if not (config.force or config.strict) and index.is_file() and _same(inputs_file, inputs):
+        print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
+        return index
     source = staging / "src"
     gap_lines = assemble_source(project, year, pages, outcomes, executed, source, config.lang)
     if config.strict and gap_lines:
         raise InputError(f"--strict: the {year} edition has {len(gap_lines)} gap(s); the previous book is unchanged",
                          gap_lines)
-    commit = git_commit(project.root)
     key = book_key(source, commit, helpers_digest, requirements_digest) + (":pdf" if config.pdf else "")
     key_file = project.build_dir / str(year) / f"book{config.suffix}.key"
-    index = config.html_dir / "index.html"
-    if not config.force and index.is_file() and key_file.is_file() and key_file.read_text().strip() == key:
+    if not config.force and index.is_file() and _same(key_file, key):
+        inputs_file.write_text(inputs + "\n")
         print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
         return index
     fill_about_page(source, BuildManifest(year, commit, outcomes))
@@ -317,6 +349,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
         write_edition_switchers(project.build_dir, year, config.lang, html)
         publish(html, config.html_dir)
         key_file.write_text(key + "\n")
+        inputs_file.write_text(inputs + "\n")
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
     print(f"Built the {year} book in {time.perf_counter() - started:.1f} s ({timing}).", file=out)
     return index
