@@ -181,3 +181,36 @@ def test_removed_content_leaves_the_published_book_and_its_search(minibook):
     assert not (html / "data/2030/notes.txt").exists()
     assert "zanzibarquux" not in (html / "searchindex.js").read_text()
     assert "zanzibarquux" not in (html / "book/alpha.html").read_text()
+
+
+def test_a_page_that_read_some_rows_depends_on_those_rows_and_the_line_count(tmp_path):
+    """The digest of a selection of a CSV changes with the rows selected, not with the others; the line-count
+    digest changes when a row is added or removed, not when a value changes."""
+    from helpers.inputs import PART, input_digest, input_file, read_inputs, record_lines, record_rows
+
+    data = tmp_path / "figures.csv"
+    data.write_text("initiative,statement,value\na,result,1\nb,result,2\nb,foreword,3\n", encoding="utf-8")
+    deps = tmp_path / "deps.txt"
+    os.environ["RESULTSBOOK_INPUTS_FILE"] = str(deps)
+    try:
+        record_rows(data, {"initiative": ["b"], "statement": ["foreword"]})
+        record_lines(data)
+    finally:
+        del os.environ["RESULTSBOOK_INPUTS_FILE"]
+    keys = sorted(read_inputs(deps, tmp_path))
+    assert [input_file(k) for k in keys] == ["figures.csv", "figures.csv"] and all(PART in k for k in keys)
+    rows_key = next(k for k in keys if "rows=" in k)
+    lines_key = next(k for k in keys if k.endswith("lines"))
+    before = {k: input_digest(tmp_path, k) for k in keys}
+
+    data.write_text("initiative,statement,value\na,result,9\nb,result,8\nb,foreword,3\n", encoding="utf-8")
+    assert {k: input_digest(tmp_path, k) for k in keys} == before  # other rows' values: still valid
+    data.write_text("initiative,statement,value\na,result,9\nb,result,8\nb,foreword,4\n", encoding="utf-8")
+    assert input_digest(tmp_path, rows_key) != before[rows_key]  # the row it showed
+    assert input_digest(tmp_path, lines_key) == before[lines_key]
+    data.write_text("initiative,statement,value\na,result,9\nb,result,8\nb,foreword,3\nc,result,1\n",
+                    encoding="utf-8")
+    assert input_digest(tmp_path, rows_key) == before[rows_key]
+    assert input_digest(tmp_path, lines_key) != before[lines_key]  # a row added: counts may change
+    data.unlink()
+    assert input_digest(tmp_path, rows_key) is None  # gone: stale

@@ -283,3 +283,31 @@ def test_the_home_page_is_for_readers(built):
         assert command not in text, command
     about = " ".join(BeautifulSoup((built / "book/about.html").read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
     assert "make book" in about and "resultsbook new-year" in about
+
+
+def test_a_figure_edited_re_executes_only_the_pages_that_show_its_row(built, tmp_path):
+    """Pages declare the rows they read (a work area's figures, the Foreword's): an edit to one row of the key
+    figures re-executes the pages that show it and the audit (which reads every row), not the other work areas,
+    the Foreword's pages or the data dictionary (which counts rows); the new value is on its page."""
+    import csv
+    import io
+
+    from test_pipeline import statuses
+
+    copy = tmp_path / "project"
+    shutil.copytree(built.parents[2], copy, symlinks=True)
+    path = copy / "data" / str(YEAR) / "initiative_figures.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    target = next(r for r in rows if r["statement"] == "result" and r["initiative"].startswith("o1_"))
+    target["value"] = str(int(float(target["value"])) + 7)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    done = run_cli(copy, "build", "--no-progress", "--year", str(YEAR), "--lang", "en", timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    executed = {nb for nb, status in statuses(done.stdout).items() if status == "executed"}
+    assert executed == {"book/work_area_1.ipynb", "book/audit.ipynb"}, done.stdout
+    page = (copy / "_build" / str(YEAR) / "html" / "book" / "work_area_1.html").read_text(encoding="utf-8")
+    assert fmt.number(float(target["value"])) in page

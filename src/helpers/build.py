@@ -309,7 +309,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
         inputs_file.write_text(inputs + "\n")
         print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
         return index
-    fill_about_page(source, BuildManifest(year, commit, outcomes))
+    fill_about_page(source, BuildManifest(year, commit, outcomes, root=project.root))
     # Sphinx works in a persistent folder per edition so that it re-reads only changed pages; the result
     # is copied out and published atomically. A failed or forced build starts that folder afresh.
     previous_toc = work / "src" / "_toc.yml"

@@ -20,6 +20,7 @@ from .schema import DatasetMeta, build_schema, read_meta
 
 from .inputs import VALIDATED as VALIDATED_ENV  # the build's digest of the folder it validated (see helpers.inputs)
 from .inputs import record_file as record_dependency
+from .inputs import record_lines, record_rows
 
 
 _DATASET_GAPS: dict[str, str] = {}  # datasets a notebook asked for that the edition lacks (see page.finish)
@@ -318,27 +319,59 @@ class Edition:
 
         return pd.DataFrame({c: pd.Series(dtype=TYPES[s.type]) for c, s in meta.columns.items()})
 
-    def load(self, name: str):
+    def load(self, name: str, where: dict | None = None):
+        """The dataset as a typed frame. ``where`` ({column: values}) keeps only the rows whose column holds one of
+        the values (compared as text, as in the file); the page then depends on those rows alone (and on the
+        file's line count, which tells an empty dataset from an empty selection), so an edit to another row leaves
+        its execution valid (``helpers.inputs.record_rows``)."""
         if self._owner(name) is not self:
-            return self.framework.load(name)
-        if not (self.folder / f"{name}.csv").is_file():
+            return self.framework.load(name, where)
+        path = self.folder / f"{name}.csv"
+        if not path.is_file():
             cycle_dataset = any((self.project.data_dir / "frameworks").glob(f"*/{name}.yml"))
             _DATASET_GAPS[name] = (msg("gaps.no_cycle", year=self.year) if cycle_dataset and self.framework is None
-                                   else msg("gaps.no_file", path=self.display(self.folder / f"{name}.csv")))
+                                   else msg("gaps.no_file", path=self.display(path)))
             return self.empty(self.meta(name))  # a gap, listed in the ledger; never another year's values
         frame, meta = self.raw(name)
-        record_dependency(self.folder / f"{name}.csv")
         record_dependency(self.folder / f"{name}.yml")
         if frame.empty:
-            _DATASET_GAPS[name] = msg("gaps.file_no_rows", path=self.display(self.folder / f"{name}.csv"))
+            _DATASET_GAPS[name] = msg("gaps.file_no_rows", path=self.display(path))
+        keep = None
+        if where:
+            import pandas as pd
+
+            keep = pd.Series(True, index=frame.index)
+            for column, values in where.items():
+                wanted = {str(v).strip() for v in values}
+                keep &= frame[column].fillna("").str.strip().isin(wanted) if column in frame else False
         if self.prevalidated():
+            if keep is None:
+                record_dependency(path)
+            else:
+                record_rows(path, where)
+                record_lines(path)
+                frame = frame[keep.to_numpy(dtype=bool)]
             return in_language(apply_types(frame, meta), keys=meta.primary_key, name=name)
-        display = self.display(self.folder / f"{name}.csv")
+        record_dependency(path)  # validated whole here: the page depends on every row
+        display = self.display(path)
         typed = validate_frame(frame, meta, display, self.lookups_for(meta))
         problems = self.provenance_problems(name, typed, display)
         if problems:
             raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems])
+        if keep is not None:
+            typed = typed[keep.to_numpy(dtype=bool)]
         return in_language(typed, keys=meta.primary_key, name=name)
+
+    def has_rows(self, name: str) -> bool:
+        """Whether the dataset's file has any row (a page that shows a count of a selection says 'unknown', not 0,
+        when the whole dataset is empty); the page depends on the file's line count only."""
+        holder = self._owner(name)
+        path = holder.folder / f"{name}.csv"
+        if not path.is_file():
+            return False
+        record_lines(path)
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return sum(1 for line in fh if line.strip()) > 1
 
     def official_sources(self) -> set[str]:
         """Ids of the sources that are official releases used directly (kind 'official')."""

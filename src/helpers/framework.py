@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from . import charts, fmt
-from .data import load
+from .data import Edition, load
 from .i18n import msg, msg_or
 
 
@@ -31,14 +31,11 @@ class Framework:
 
     @cached_property
     def edition(self):
-        from .data import Edition
-
         return Edition(self.year)
 
     work_areas = _dataset("work_areas")
     outcomes = _dataset("outcomes")
     agencies = _dataset("agencies")
-    figures = _dataset("initiative_figures")
     stories = _dataset("stories")
     capacities = _dataset("capacities")
     strategic = _dataset("strategic_areas")
@@ -47,6 +44,15 @@ class Framework:
     @cached_property
     def initiatives(self):
         return load("initiatives", self.year).merge(self.outcomes[["outcome", "work_area"]], on="outcome", how="left")
+
+    def figures_of_area(self, area: int):
+        """The key figures of the area's initiatives, read as the rows of those initiatives only: a page of one
+        work area is not re-executed when another area's figure changes."""
+        cache = self.__dict__.setdefault("_area_figures", {})
+        if area not in cache:
+            ids = self.initiatives.loc[self.initiatives["work_area"] == area, "initiative"]
+            cache[area] = self.edition.load("initiative_figures", where={"initiative": ids})
+        return cache[area]
 
     def cycle(self) -> tuple[int, int] | None:
         """(first year, last year) of the framework cycle this edition belongs to."""
@@ -107,14 +113,14 @@ class Framework:
         from .page import count, glue_many
 
         inits = self.initiatives[self.initiatives["work_area"] == area]
-        figures = self.figures[self.figures["initiative"].isin(inits["initiative"])]
+        figures = self.figures_of_area(area)
         agencies = {a for cell in inits["implemented_by"] for a in split_list(cell)}
         summary = self.work_areas.loc[self.work_areas["work_area"] == area, "summary"]
         glue_many({"area_heading": self.area_title(area),
                    "area_summary": summary.iloc[0] if len(summary) else None,
                    "area_outcome_count": count(self.outcomes_of(area), of=self.outcomes),
                    "area_initiative_count": count(inits, of=self.initiatives),
-                   "area_figure_count": count(figures, of=self.figures),
+                   "area_figure_count": len(figures) if self.edition.has_rows("initiative_figures") else None,
                    "area_agency_count": None if self.initiatives.empty else len(agencies),
                    "area_strategic_count": count(self.strategic[self.strategic["work_area"] == area],
                                                  of=self.strategic),
@@ -163,7 +169,8 @@ class Framework:
 
         inits = self.initiatives.loc[self.initiatives["work_area"] == area, "initiative"]
         caps = self.capacities[self.capacities["work_area"] == area].rename(columns={"description": "label"})
-        figs = self.figures[self.figures["initiative"].isin(inits) & (self.figures["statement"] == "result")]
+        figs = self.figures_of_area(area)
+        figs = figs[figs["initiative"].isin(inits) & (figs["statement"] == "result")]
         columns = ["metric", "label", "value", "unit", "qualifier", "ref_period", "section", "page", "source"]
         rows = pd.concat([caps[columns].assign(dataset="capacities"), figs[columns].assign(dataset="initiative_figures")])
         rows = rows.assign(metric=rows["dataset"] + ":" + rows["metric"])  # same name in two datasets: two series
@@ -238,7 +245,8 @@ class Framework:
     def outcome_figures(self, outcome: int):
         """Key figures of the outcome's initiatives as a table frame (initiative, figure, value, where stated)."""
         inits = self.initiatives[self.initiatives["outcome"] == outcome][["initiative", "title"]]
-        rows = self.figures.merge(inits, on="initiative")
+        rows = self.edition.load("initiative_figures", where={"initiative": inits["initiative"]})
+        rows = rows.merge(inits, on="initiative")
         return rows.assign(
             shown=[fmt.with_unit(r.value, r.unit, r.qualifier) for r in rows.itertuples()],
             where=[msg("cite.section_page", section=r.section, page=r.page)
@@ -264,10 +272,12 @@ def headlines_markdown(year: int) -> str:
     from .page import escape_markdown as esc
 
     headlines = load("headlines", year)
-    figures = load("initiative_figures", year)
+    # only the Foreword's figures of these initiatives: the pages showing them depend on those rows alone
+    figures = Edition(year).load("initiative_figures",
+                                 where={"initiative": headlines["initiative"], "statement": ["foreword"]})
     blocks = []
     for row in headlines.sort_values("item").itertuples(index=False):
-        stated = figures[(figures["initiative"] == row.initiative) & (figures["statement"] == "foreword")]
+        stated = figures[figures["initiative"] == row.initiative]
         numbers = "; ".join(f"{esc(fmt.lower_first(f.label))}: {esc(fmt.with_unit(f.value, f.unit, f.qualifier))}"
                             for f in stated.itertuples(index=False))
         blocks.append(f"- **{esc(row.title)}.** {esc(row.summary)}"

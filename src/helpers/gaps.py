@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .data import Edition
 from .i18n import msg
+from .inputs import input_file
 from .project import Project
 
 
@@ -75,8 +76,8 @@ def ledger(project: Project, year: int, pages: list[tuple[str, list, dict]]) -> 
     met = {g.dataset for _, page_gaps, _ in pages for g in page_gaps if g.dataset}
     readers: dict[str, list[str]] = {}
     for name, _, data_files in pages:
-        for path in data_files:
-            readers.setdefault(Path(path).stem, []).append(name)
+        for key in data_files:
+            readers.setdefault(Path(input_file(key)).stem, []).append(name)
     for gap in edition_gaps(project, year):
         if gap.dataset in met and gap.kind != "missing_value":
             continue

@@ -17,6 +17,7 @@ INPUTS = "RESULTSBOOK_INPUTS_FILE"  # where the helpers append the inputs they r
 VALIDATED = "RESULTSBOOK_VALIDATED"  # digests of the folders the build validated (the loader then only types)
 SPHINX_EARLY = "RESULTSBOOK_SPHINX_EARLY"  # to the Sphinx process started early: "init" initialise before "go"
 LISTING = "listing:"  # prefix of a folder-listing input, as recorded and as cached
+PART = "::"  # between a CSV's path and the part of it a page depends on: its rows where ..., or its line count
 
 
 def kernel_environment(root: Path, inputs_file: Path) -> dict[str, str]:
@@ -35,6 +36,26 @@ def record_file(path: Path) -> None:
     _record(str(Path(path).resolve()))
 
 
+def record_rows(path: Path, where: dict) -> None:
+    """The notebook read only the rows of this CSV whose ``column`` holds one of ``values`` (for each item of
+    ``where``): its output depends on those rows, not on the others."""
+    import json
+
+    selector = json.dumps({column: sorted({str(v).strip() for v in values}) for column, values in where.items()},
+                          sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    _record(f"{Path(path).resolve()}{PART}rows={selector}")
+
+
+def record_lines(path: Path) -> None:
+    """The notebook's output depends on how many lines this CSV has (and its header), not on their values."""
+    _record(f"{Path(path).resolve()}{PART}lines")
+
+
+def input_file(key: str) -> str:
+    """The file (or folder) a recorded input is about, without the part of it a page read."""
+    return key.split(PART, 1)[0]
+
+
 def record_listing(folder: Path) -> None:
     """The notebook's output depends on which entries this folder holds (not on their contents)."""
     _record(LISTING + str(Path(folder).resolve()))
@@ -48,13 +69,15 @@ def read_inputs(inputs_file: Path, root: Path) -> set[str]:
     for line in inputs_file.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         prefix = LISTING if line.startswith(LISTING) else ""
+        line, part = (line.split(PART, 1) + [""])[:2]
+        suffix = f"{PART}{part}" if part else ""
         path = Path(line[len(prefix):])
         if not line or not (path.is_dir() if prefix else path.is_file()):
             continue
         try:
-            found.add(prefix + path.resolve().relative_to(root).as_posix())
+            found.add(prefix + path.resolve().relative_to(root).as_posix() + suffix)
         except ValueError:
-            found.add(prefix + str(path))
+            found.add(prefix + str(path) + suffix)
     return found
 
 
@@ -68,5 +91,31 @@ def input_digest(root: Path, key: str) -> str | None:
             return None
         names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir())
         return sha256_bytes("\n".join(names).encode())
+    if PART in key:
+        rel, part = key.split(PART, 1)
+        path = root / rel
+        return _part_digest(path, part) if path.is_file() else None
     path = root / key
     return sha256_file(path) if path.is_file() else None
+
+
+def _part_digest(path: Path, part: str) -> str:
+    """sha256 of the part of a CSV a page read: its header and line count, or its header and the lines of the
+    rows selected (a record never spans lines: the loader refuses a quote left open at the end of a line)."""
+    import csv
+    import json
+
+    from .fingerprint import sha256_bytes
+
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    header = lines[0] if lines else ""
+    if part == "lines":
+        return sha256_bytes(f"{header}\n{len(lines)}".encode())
+    where = json.loads(part.removeprefix("rows="))
+    names = next(csv.reader([header])) if header else []
+    columns = {names.index(c): set(v) for c, v in where.items() if c in names}
+    if len(columns) < len(where):  # a column the selection names is gone: no row can match
+        return sha256_bytes(header.encode())
+    kept = [line for line, fields in zip(lines[1:], csv.reader(lines[1:]))
+            if all(i < len(fields) and fields[i].strip() in values for i, values in columns.items())]
+    return sha256_bytes("\n".join([header, *kept]).encode())

@@ -42,12 +42,23 @@ class BuildManifest:
     outcomes: list[Outcome]
     built_at: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     versions: dict[str, str] = field(default_factory=package_versions)
+    root: Path | None = None  # the project: the digests of files read in part are computed from it
 
     @property
     def data_files(self) -> dict[str, str]:
+        """Every file and folder the pages read, with its digest (a file a page read only part of is listed whole,
+        with the digest of its bytes: what a reader can check)."""
+        from .inputs import PART, input_digest, input_file
+
         files: dict[str, str] = {}
         for outcome in self.outcomes:
-            files.update(outcome.data_files or {})
+            for key, digest in (outcome.data_files or {}).items():
+                if PART in key:
+                    key = input_file(key)
+                    if key in files:
+                        continue
+                    digest = input_digest(self.root, key) if self.root is not None else None
+                files[key] = digest
         return dict(sorted(files.items()))
 
 

@@ -34,11 +34,15 @@ def warm_up() -> None:
 
 
 def main() -> int:
+    import importlib
+
     import sphinx.application
     from jupyter_book.cli.main import main as jupyter_book
 
-    import myst_nb  # noqa: F401
+    importlib.import_module("jupyter_book.sphinx")  # (by name: ``jupyter_book`` here is its command)
+    import myst_nb.sphinx_ext  # noqa: F401  (what MyST-NB's setup imports: jupyter-cache, SQLAlchemy, IPython)
     import sphinx_book_theme  # noqa: F401
+    import sphinx_external_toc  # noqa: F401
 
     warm_up()
 
