@@ -163,8 +163,9 @@ class KernelSupply:
     another notebook's execution; each kernel is started once its notebook is near (memory: every started kernel
     holds its own copy of what it imported)."""
 
-    def __init__(self, root: Path, year: int, server: str | None, waiting: int, ahead: int):
-        self.root, self.server, self.waiting, self.ahead = root, server, waiting, ahead
+    def __init__(self, root: Path, year: int, server: str | None, waiting: int, ahead: int, workers: int):
+        self.root, self.server, self.waiting, self.ahead, self.workers = root, server, waiting, ahead, workers
+        self.busy = 0  # workers holding a kernel
         self.log = root / "_build" / str(year) / "logs" / "kernels.log"
         self.started: list[tuple[Path, object, Path]] = []  # (folder, kernel manager, inputs file), not yet taken
         self.live: set = set()  # every kernel started and not yet stopped, to stop them all on Ctrl-C
@@ -189,28 +190,35 @@ class KernelSupply:
         return km, Path(name)
 
     def take(self, cwd: Path):
-        """(kernel manager, inputs file) for the next notebook, which runs in ``cwd``; then start kernels ahead."""
+        """(kernel manager, inputs file) for the next notebook, which runs in ``cwd``. Kernels for the notebooks
+        that no idle worker is about to take start ahead, in the background (this notebook does not wait)."""
         with self.lock:
             self.waiting -= 1
+            self.busy += 1
             found = next((i for i, k in enumerate(self.started) if k[0] == cwd), None)
             ready = self.started.pop(found)[1:] if found is not None else None
-            more = max(0, min(self.ahead, self.waiting) - len(self.started) - self.starting)
+            later = self.waiting - min(self.waiting, self.workers - self.busy)
+            more = max(0, min(self.ahead, later) - len(self.started) - self.starting)
             self.starting += more
-        current = ready or self._launch(cwd)
         for _ in range(more):  # most likely in the same folder as this one (the book's pages are in book/)
-            try:
-                km, inputs = self._launch(cwd)
-            finally:
-                with self.lock:
-                    self.starting -= 1
-            with self.lock:
-                self.started.append((cwd, km, inputs))
-        return current
+            threading.Thread(target=self._launch_ahead, args=(cwd,), daemon=True, name="kernel-ahead").start()
+        return ready or self._launch(cwd)
+
+    def _launch_ahead(self, cwd: Path) -> None:
+        try:
+            started = self._launch(cwd)
+        except Exception:  # the build stopped, or no kernel could start: a notebook then starts its own
+            started = None
+        with self.lock:
+            self.starting -= 1
+            if started is not None:
+                self.started.append((cwd, *started))
 
     def release(self, km) -> None:
         stop_kernel(km)
         with self.lock:
             self.live.discard(km)
+            self.busy -= 1
 
     def stop_all(self) -> None:
         """Stop every kernel still running (Ctrl-C, a crash) and those started for notebooks that never ran."""
@@ -337,7 +345,7 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
     workers = max(1, min(jobs, len(pending)))
     year = pending[0].year
     (root / "_build" / str(year) / "logs").mkdir(parents=True, exist_ok=True)
-    kernels = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD)
+    kernels = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD, workers=workers)
     todo: queue.Queue = queue.Queue()
     done: queue.Queue = queue.Queue()
     for job in pending:
