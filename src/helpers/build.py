@@ -18,7 +18,7 @@ from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
 from .publish import SphinxRun, assemble_source, book_key, book_root, can_initialise_early, fill_about_page, \
-    publish, recover_interrupted_publish, removed_extras, run_sphinx, sync_tree
+    publish, recover_interrupted_publish, removed_extras, sync_tree
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
@@ -162,12 +162,17 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
                                                           staged_toc(project, edition_pages(project, year),
                                                                      config.lang), config.lang)
         sphinx = SphinxRun(work / "src", work / "out", project.root, early_init=early)
+        # with --pdf, the print edition's Sphinx (one page for the whole book) imports now too
+        printer = SphinxRun(staging / "print-src", staging / "print-out", project.root,
+                            builder="singlehtml") if config.pdf else None
         server = start_kernel_server(config)
         try:
             _validate(config)
-            return _build_locked(config, staging, started, out, sphinx, work, server)
+            return _build_locked(config, staging, started, out, sphinx, work, server, printer)
         finally:
             sphinx.abort()  # a no-op after a build; otherwise the waiting process just exits
+            if printer is not None:
+                printer.abort()
             if server is not None:
                 server.stop()
             shutil.rmtree(staging, ignore_errors=True)
@@ -206,20 +211,26 @@ def start_kernel_server(config: BuildConfig):
     return KernelServer(src_dir)
 
 
-def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path) -> Path:
-    """The whole edition as one PDF inside the staged HTML book, linked from its pages (see helpers.pdf)."""
+def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path, printer: SphinxRun | None = None) -> Path:
+    """The whole edition as one PDF inside the staged HTML book, linked from its pages (see helpers.pdf).
+    ``printer``: the print edition's Sphinx, started early on ``staging``/print-src (else started now)."""
     from . import pdf
     from .citations import original_report, report_title
     from .data import Edition
 
     print_src = staging / "print-src"
     pdf.print_source(source, print_src)
-    singlehtml = run_sphinx(print_src, staging / "print-out", config.project.root, builder="singlehtml")
-    found = original_report(Edition(config.year, config.project.root).load("sources"))
-    report = report_title(found) if found is not None else None
-    title = pdf.edition_title(config.project, config.year)
-    target = html / pdf.pdf_name(config.year)
-    pdf.print_pdf(pdf.print_document(singlehtml, title, config.year, report), target, title, config.year)
+    if printer is None:
+        printer = SphinxRun(print_src, staging / "print-out", config.project.root, builder="singlehtml")
+    printer.start()
+    with pdf.chromium() as browser:  # Chromium starts while Sphinx writes the print edition
+        singlehtml = printer.wait()
+        found = original_report(Edition(config.year, config.project.root).load("sources"))
+        report = report_title(found) if found is not None else None
+        title = pdf.edition_title(config.project, config.year)
+        target = html / pdf.pdf_name(config.year)
+        pdf.print_pdf(pdf.print_document(singlehtml, title, config.year, report), target, title, config.year,
+                      browser)
     pdf.link_pages(html, config.year)
     return target
 
@@ -286,7 +297,7 @@ def inputs_key(config: BuildConfig, executed: dict[str, Path], commit: str, help
 
 
 def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
-                  server) -> Path:
+                  server, printer: SphinxRun | None = None) -> Path:
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
     pages, outcomes, executed = execute_pages(config, out, server)
@@ -340,7 +351,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
     root_redirect(html, config.lang, msg("book.title", year=year))
     if config.pdf:
         with phase("pdf"):
-            make_pdf(config, work / "src", staging, html)
+            make_pdf(config, work / "src", staging, html, printer)
     with phase("publish"):
         from .publish import carry_other_languages, write_edition_switchers
 

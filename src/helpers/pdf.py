@@ -13,6 +13,7 @@ import html
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -112,31 +113,41 @@ def print_document(singlehtml: Path, title: str, year: int, report: str | None) 
     return target
 
 
-def print_pdf(document: Path, output: Path, title: str, year: int) -> None:
-    """Print ``document`` to A4 with Debian's Chromium (Playwright; never a downloaded browser)."""
-    chromium = os.environ.get(CHROMIUM_ENV, DEFAULT_CHROMIUM)
-    if not Path(chromium).is_file():
-        raise BuildError(f"{chromium}: Chromium is needed for --pdf (Debian: apt-get install chromium); "
+@contextmanager
+def chromium():
+    """Debian's Chromium driven by Playwright (never a downloaded browser), for ``print_pdf``."""
+    path = os.environ.get(CHROMIUM_ENV, DEFAULT_CHROMIUM)
+    if not Path(path).is_file():
+        raise BuildError(f"{path}: Chromium is needed for --pdf (Debian: apt-get install chromium); "
                          "the previous book is unchanged")
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def print_pdf(document: Path, output: Path, title: str, year: int, browser=None) -> None:
+    """Print ``document`` to A4 with Debian's Chromium (``browser``, launched by ``chromium()``, or launched now)."""
+    if browser is None:
+        with chromium() as launched:
+            return print_pdf(document, output, title, year, launched)
     from .i18n import msg
 
     numbers = html.escape(msg("pdf.page_of")).replace("[page]", '<span class="pageNumber"></span>')
     numbers = numbers.replace("[pages]", '<span class="totalPages"></span>')
     footer = ('<div style="width:100%;font-size:8pt;color:#444;text-align:center;font-family:sans-serif">'
               f'{html.escape(title)} · {numbers}</div>')
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.goto(document.as_uri(), wait_until="load")
-            page.emulate_media(media="print")
-            page.pdf(path=str(output), format="A4", print_background=True, display_header_footer=True,
-                     header_template="<span></span>", footer_template=footer, outline=True, tagged=True,
-                     margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
-        finally:
-            browser.close()
+    page = browser.new_page()
+    page.goto(document.as_uri(), wait_until="load")
+    page.emulate_media(media="print")
+    page.pdf(path=str(output), format="A4", print_background=True, display_header_footer=True,
+             header_template="<span></span>", footer_template=footer, outline=True, tagged=True,
+             margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
+    page.close()
     tidy_outline(output, document, title, year)
 
 

@@ -224,8 +224,21 @@ class SphinxRun:
 
     def go(self) -> Path:
         """Build; returns the HTML folder or raises BuildError with Sphinx's warnings and errors."""
+        self.start()
+        return self.wait()
+
+    def start(self) -> None:
+        """Tell the waiting process to build, without waiting for it (see ``wait``)."""
         try:
-            self.process.communicate("go\n")
+            self.process.stdin.write("go\n")
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass  # it already exited: wait() reports why
+
+    def wait(self) -> Path:
+        """Wait for the build started by ``start``; returns the HTML folder or raises BuildError."""
+        try:
+            self.process.wait()
         except BaseException:
             self.process.kill()
             raise
@@ -253,11 +266,6 @@ def can_initialise_early(project: Project, year: int, work: Path, toc: str, lang
                 and (work / "out" / "_build" / ".doctrees" / "environment.pickle").is_file())
     except OSError:
         return False
-
-
-def run_sphinx(source: Path, output: Path, project_root: Path | None = None, builder: str = "html") -> Path:
-    """A strict Jupyter Book build, started now and run at once (see ``SphinxRun``)."""
-    return SphinxRun(source, output, project_root, builder=builder).go()
 
 
 def removed_extras(source: Path, previous: Path) -> list[Path]:
