@@ -203,7 +203,7 @@ def start_kernel_server(config: BuildConfig):
     helpers_digest, requirements_digest = project_digests(project.root, helpers_dir)
     _, pending = plan_notebooks(project.root, config.year, edition_pages(project, config.year), force=config.force,
                                 helpers_digest=helpers_digest, requirements_digest=requirements_digest,
-                                src_dir=src_dir, lang=config.lang)
+                                lang=config.lang)
     if len(pending) < 2:
         return None
     from .kernels import KernelServer  # imported only now: a no-op build needs no Jupyter machinery

@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 import traceback as tb
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import CacheRecord, ExecutionCache, ExecutionInputs
@@ -45,8 +45,6 @@ class Job:
     parameters: tuple  # (name, value) pairs injected besides the year
     year: int
     static_key: str
-    src_dir: Path | None  # prepended to the kernel's PYTHONPATH so the project's own helpers are used
-    server: str | None = None  # the kernel server's socket (helpers.kernels); None starts kernels the usual way
     timeout: int | None = None  # seconds a cell may run (execute.timeout)
 
 
@@ -285,8 +283,7 @@ def _keep_failed_copy(job: Job, out_path: Path) -> Path:
 
 
 def plan_notebooks(root: Path, year: int, pages: list, *, force: bool, helpers_digest: str,
-                   requirements_digest: str, src_dir: Path | None, timeout: int | None = None,
-                   lang: str = "en") -> tuple[dict[str, Outcome], list[Job]]:
+                   requirements_digest: str, timeout: int | None = None, lang: str = "en") -> tuple[dict[str, Outcome], list[Job]]:
     """(outcomes of the pages whose execution is still valid, jobs for the others). Reads the cache only."""
     cache = ExecutionCache(root, year, lang)
     outcomes: dict[str, Outcome] = {}
@@ -300,8 +297,7 @@ def plan_notebooks(root: Path, year: int, pages: list, *, force: bool, helpers_d
         if record is not None:
             outcomes[rel.as_posix()] = Outcome(rel.as_posix(), "cached", record.seconds, data_files=record.data_files)
         else:
-            pending.append(Job(root, page.notebook, rel, tuple(sorted(injected.items())), year, key,
-                               src_dir, None, timeout))
+            pending.append(Job(root, page.notebook, rel, tuple(sorted(injected.items())), year, key, timeout))
     return outcomes, pending
 
 
@@ -314,8 +310,7 @@ def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
     the caller started (and stops) ahead of time; without one, one is started here when several notebooks run."""
     ExecutionCache(root, year, lang).clean_leftovers()
     outcomes, pending = plan_notebooks(root, year, pages, force=force, helpers_digest=helpers_digest,
-                                       requirements_digest=requirements_digest, src_dir=src_dir, timeout=timeout,
-                                       lang=lang)
+                                       requirements_digest=requirements_digest, timeout=timeout, lang=lang)
     if pending:
         for outcome in _execute_pending(root, pending, jobs, src_dir, progress, server):
             outcomes[outcome.notebook] = outcome
@@ -344,12 +339,15 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
         server = KernelServer(src_dir)  # imports while the first kernels are asked for
     workers = max(1, min(jobs, len(pending)))
     year = pending[0].year
-    (root / "_build" / str(year) / "logs").mkdir(parents=True, exist_ok=True)
+    logs = root / "_build" / str(year) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for leftover in logs.glob(".run-*.deps"):  # inputs files of a killed build (one build per edition at a time)
+        leftover.unlink(missing_ok=True)
     kernels = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD, workers=workers)
     todo: queue.Queue = queue.Queue()
     done: queue.Queue = queue.Queue()
     for job in pending:
-        todo.put(replace(job, server=server and server.address))
+        todo.put(job)
 
     def work():
         while True:
