@@ -165,10 +165,11 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         # with --pdf, the print edition's Sphinx (one page for the whole book) imports now too
         printer = SphinxRun(staging / "print-src", staging / "print-out", project.root,
                             builder="singlehtml") if config.pdf else None
-        server = start_kernel_server(config)
+        plan = plan_pages(config)
+        server = start_kernel_server(config, plan)
         try:
             _validate(config)
-            return _build_locked(config, staging, started, out, sphinx, work, server, printer)
+            return _build_locked(config, staging, started, out, sphinx, work, server, printer, plan)
         finally:
             sphinx.abort()  # a no-op after a build; otherwise the waiting process just exits
             if printer is not None:
@@ -192,23 +193,26 @@ def _validate(config: BuildConfig) -> None:
                                          filter(None, [project.year_dir(year), project.framework_dir(year)]))
 
 
-def start_kernel_server(config: BuildConfig):
-    """The build's kernel server, started now when more than one notebook is out of date (for one notebook,
-    importing everything first would only cost time); None otherwise."""
+def plan_pages(config: BuildConfig) -> tuple[dict, list]:
+    """(outcomes of the pages whose execution is still valid, jobs for the others): from the cache alone."""
     from .execute import plan_notebooks
     from .pages import edition_pages
 
     project = config.project
-    helpers_dir, src_dir = helpers_location(project.root)
-    helpers_digest, requirements_digest = project_digests(project.root, helpers_dir)
-    _, pending = plan_notebooks(project.root, config.year, edition_pages(project, config.year), force=config.force,
-                                helpers_digest=helpers_digest, requirements_digest=requirements_digest,
-                                lang=config.lang)
-    if len(pending) < 2:
+    helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
+    return plan_notebooks(project.root, config.year, edition_pages(project, config.year), force=config.force,
+                          helpers_digest=helpers_digest, requirements_digest=requirements_digest,
+                          timeout=config.timeout, lang=config.lang)
+
+
+def start_kernel_server(config: BuildConfig, plan: tuple[dict, list]):
+    """The build's kernel server, started now when more than one notebook is out of date (for one notebook,
+    importing everything first would only cost time); None otherwise."""
+    if len(plan[1]) < 2:
         return None
     from .kernels import KernelServer  # imported only now: a no-op build needs no Jupyter machinery
 
-    return KernelServer(src_dir)
+    return KernelServer(helpers_location(config.project.root)[1])
 
 
 def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path, printer: SphinxRun | None = None) -> Path:
@@ -235,7 +239,7 @@ def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path, print
     return target
 
 
-def execute_pages(config: BuildConfig, out, server=None) -> tuple[list, list[Outcome], dict[str, Path]]:
+def execute_pages(config: BuildConfig, out, server=None, plan=None) -> tuple[list, list[Outcome], dict[str, Path]]:
     """Execute every page of the edition that is out of date: (pages, outcomes, executed notebook per page).
 
     Raises BuildError (exit 1) naming each failed notebook, its cell and the exception."""
@@ -250,7 +254,7 @@ def execute_pages(config: BuildConfig, out, server=None) -> tuple[list, list[Out
         outcomes = run_notebooks(project.root, year, pages, jobs=config.jobs, force=config.force,
                                  helpers_digest=helpers_digest, requirements_digest=requirements_digest,
                                  src_dir=src_dir, progress=config.progress, timeout=config.timeout,
-                                 lang=config.lang, server=server)
+                                 lang=config.lang, server=server, plan=plan)
     print(summary_table(outcomes), file=out)
     failed = [o.notebook for o in outcomes if o.status == "failed"]
     if failed:
@@ -297,10 +301,10 @@ def inputs_key(config: BuildConfig, executed: dict[str, Path], commit: str, help
 
 
 def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
-                  server, printer: SphinxRun | None = None) -> Path:
+                  server, printer: SphinxRun | None = None, plan=None) -> Path:
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
-    pages, outcomes, executed = execute_pages(config, out, server)
+    pages, outcomes, executed = execute_pages(config, out, server, plan)
     commit = git_commit(project.root)
     index = config.html_dir / "index.html"
     # the book is a function of these inputs: when they are the bytes of the last published book's, it is up to date

@@ -304,13 +304,15 @@ def plan_notebooks(root: Path, year: int, pages: list, *, force: bool, helpers_d
 def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
                   helpers_digest: str, requirements_digest: str, src_dir: Path | None,
                   progress: bool = True, timeout: int | None = None, lang: str = "en",
-                  server=None) -> list[Outcome]:
+                  server=None, plan: tuple[dict, list] | None = None) -> list[Outcome]:
     """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order.
     Every notebook gets ``lang`` beside ``year``: the language its helpers write in. ``server``: a kernel server
-    the caller started (and stops) ahead of time; without one, one is started here when several notebooks run."""
+    the caller started (and stops) ahead of time; without one, one is started here when several notebooks run.
+    ``plan``: what ``plan_notebooks`` returned for these arguments, when the caller has it already."""
     ExecutionCache(root, year, lang).clean_leftovers()
-    outcomes, pending = plan_notebooks(root, year, pages, force=force, helpers_digest=helpers_digest,
-                                       requirements_digest=requirements_digest, timeout=timeout, lang=lang)
+    outcomes, pending = plan or plan_notebooks(root, year, pages, force=force, helpers_digest=helpers_digest,
+                                               requirements_digest=requirements_digest, timeout=timeout, lang=lang)
+    outcomes = dict(outcomes)
     if pending:
         for outcome in _execute_pending(root, pending, jobs, src_dir, progress, server):
             outcomes[outcome.notebook] = outcome
