@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import json
 import shutil
 from pathlib import Path
 
@@ -221,3 +223,22 @@ def test_build_revalidates_when_data_changes_after_a_good_build(minibook):
     set_cell(minibook / "data/2030/values.csv", 2, "value", "lots")
     done = run_cli(minibook, "build", "--year", "2030")
     assert done.returncode == 2 and "column 'value': value 'lots'" in done.stderr
+
+
+def test_cached_validation_rechecks_what_an_edit_can_break(data_copy):
+    """Validation is cached per dataset; an edit re-checks the dataset edited and every dataset that refers to it:
+    an initiative removed leaves the stories that name it invalid, and the build says so, by file and row."""
+    project = Project(data_copy)
+    assert validate_edition(project, YEAR, use_cache=True) > 0
+    cached = json.loads((data_copy / "_build/cache" / str(YEAR) / "validated-datasets.json").read_text())
+    assert any(key.endswith("/stories") for key in cached) and any(key.endswith("/initiatives") for key in cached)
+    stories = list(csv.DictReader(io.StringIO((data_copy / "data" / str(YEAR) / "stories.csv").read_text())))
+    named = stories[0]["initiative"]
+
+    def drop(rows):
+        column = rows[0].index("initiative")
+        rows[:] = [rows[0]] + [r for r in rows[1:] if r[column] != named]
+    rewrite(data_copy / "data" / str(YEAR) / "initiatives.csv", drop)
+    with pytest.raises(InputError) as info:
+        validate_edition(project, YEAR, use_cache=True)
+    assert any("stories.csv" in p and named in p for p in info.value.problems), info.value.problems
