@@ -362,16 +362,20 @@ class Edition:
             typed = typed[keep.to_numpy(dtype=bool)]
         return in_language(typed, keys=meta.primary_key, name=name)
 
-    def has_rows(self, name: str) -> bool:
-        """Whether the dataset's file has any row (a page that shows a count of a selection says 'unknown', not 0,
-        when the whole dataset is empty); the page depends on the file's line count only."""
-        holder = self._owner(name)
-        path = holder.folder / f"{name}.csv"
+    def row_count(self, name: str) -> int:
+        """How many rows the dataset's file holds (0 without a file), counted without parsing it; the page then
+        depends on the file's line count only, not on what the rows hold."""
+        path = self._owner(name).folder / f"{name}.csv"
         if not path.is_file():
-            return False
+            return 0
         record_lines(path)
         with path.open(encoding="utf-8", errors="replace") as fh:
-            return sum(1 for line in fh if line.strip()) > 1
+            return max(0, sum(1 for line in fh if line.strip()) - 1)  # the header is not a row
+
+    def has_rows(self, name: str) -> bool:
+        """Whether the dataset's file has any row: a page that shows a count of a selection says 'unknown', not 0,
+        when the whole dataset is empty."""
+        return self.row_count(name) > 0
 
     def official_sources(self) -> set[str]:
         """Ids of the sources that are official releases used directly (kind 'official')."""

@@ -8,7 +8,6 @@ import pandas as pd
 
 from .charts import download_href
 from .data import Edition, record_dependency
-from .inputs import record_lines
 from .i18n import DEFAULT, language, msg
 from .schema import ColumnSpec
 from .units import UNITS
@@ -36,10 +35,7 @@ def catalogue(year: int) -> pd.DataFrame:
     for holder, name in edition.holders():
         meta = holder.meta(name)
         record_dependency(holder.folder / f"{name}.yml")
-        csv_path = holder.folder / f"{name}.csv"
-        count = max(0, sum(1 for _ in csv_path.open(encoding="utf-8", errors="replace")) - 1) if csv_path.is_file() else 0
-        if csv_path.is_file():
-            record_lines(csv_path)  # the page shows how many rows, not what they hold
+        count = holder.row_count(name)  # the page shows how many rows, not what they hold
         folder = None if holder is edition else holder.folder.relative_to(edition.project.data_dir).as_posix()
         shown = name if folder is None else f"{folder}/{name}"
         link = f'<a href="{html.escape(download_href(name, year, folder=folder))}" download>' \

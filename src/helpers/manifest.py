@@ -80,11 +80,12 @@ def render_about(manifest: BuildManifest) -> str:
     ]
     lines += [f"| `{o.notebook}` | {msg('about.status_' + o.status)} | {o.seconds:.1f} |" for o in manifest.outcomes]
     lines += ["", f"## {msg('about.data_files')}", "", msg("about.data_files_intro"), ""]
-    if manifest.data_files:
+    files = manifest.data_files  # computed once: files a page read in part are digested here
+    if files:
         lines += [f"| {msg('about.file')} | SHA-256 |", "|---|---|"]
         lines += [f"| `{path.removeprefix('listing:')}/` {msg('about.listing')} | `{digest}` |"
                   if path.startswith("listing:") else f"| `{path}` | `{digest}` |"
-                  for path, digest in manifest.data_files.items()]
+                  for path, digest in files.items()]
     else:
         lines += [msg("about.no_data")]
     lines += ["", f"## {msg('about.software')}", "", f"| {msg('about.package')} | {msg('about.version')} |", "|---|---|"]
