@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -94,5 +95,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def exit_now(code: int) -> None:
+    """End a finished command at once: flush what it printed, then ``os._exit``. Every file the build wrote is
+    closed and every process it started is stopped by then; what interpreter shutdown would still do (tearing
+    down pandas, zmq and the rest, module by module) only costs time: measured, a tenth of a second per build."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def run() -> None:
+    """The ``resultsbook`` command (``main`` is for callers in the same process, such as the tests)."""
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
