@@ -278,6 +278,9 @@ def serve(address: str) -> None:
 def _serve(address: str) -> None:
     import importlib
 
+    import gc
+
+    gc.disable()  # what is imported here is kept for good: collecting while importing only costs time
     os.environ["MPLBACKEND"] = INLINE  # what ipykernel sets before a notebook imports matplotlib (see _kernel_child)
     for name in PRELOAD:
         try:
@@ -285,10 +288,9 @@ def _serve(address: str) -> None:
         except ImportError:
             pass  # e.g. a project without helpers.trends: that kernel imports what it needs itself
     os.environ.pop("MPLBACKEND")
-    import gc
-
     gc.collect()
     gc.freeze()  # what the server imported is never collected in a kernel: its GC skips it (fewer pages copied)
+    gc.enable()  # each kernel collects its notebook's garbage as any kernel does
     children: set[int] = set()
 
     def reap(*_):
