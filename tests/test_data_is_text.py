@@ -119,27 +119,55 @@ def test_a_truncated_cache_entry_is_executed_again(copy_2022):
     json.loads(executed.read_text(encoding="utf-8"))
 
 
-def test_a_kill_during_sphinx_leaves_the_book_and_the_next_build_succeeds(copy_2022):
-    assert run_cli(copy_2022, "build", "--no-progress", "--year", str(YEAR)).returncode == 0
+# A Sphinx extension for the test below: when RB_TEST_WRITING is set, it marks that file once Sphinx has written
+# a page and holds the next one, so that the build is killed in the middle of Sphinx's write phase however fast the
+# machine (a fixed delay after Sphinx started measured nothing once incremental builds took less than it).
+HOLD_WRITES = """
+import os, time
+from pathlib import Path
+
+def setup(app):
+    written = []
+
+    def hold(app, pagename, templatename, context, doctree):
+        flag = os.environ.get("RB_TEST_WRITING")
+        written.append(pagename)
+        if flag and len(written) == 2:
+            Path(flag).touch()
+            time.sleep(120)
+
+    app.connect("html-page-context", hold)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+"""
+
+
+def test_a_kill_during_sphinx_leaves_the_book_and_the_next_build_succeeds(copy_2022, tmp_path):
+    extension = tmp_path / "ext"
+    extension.mkdir()
+    (extension / "hold_writes.py").write_text(HOLD_WRITES, encoding="utf-8")
+    config = copy_2022 / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  extra_extensions:\n", "  extra_extensions:\n    - hold_writes\n"), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), str(extension)]))
+    assert run_cli(copy_2022, "build", "--no-progress", "--year", str(YEAR), env=env).returncode == 0
     html = copy_2022 / f"_build/{YEAR}/html"
     before = {p: p.read_bytes() for p in html.rglob("*.html")}
     glossary = copy_2022 / f"data/{YEAR}/glossary.csv"
     glossary.write_text(glossary.read_text(encoding="utf-8").replace("Spanish Agency", "Spanish agency"),
                         encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    writing = tmp_path / "writing"
     build = subprocess.Popen([sys.executable, "-m", "helpers.cli", "build", "--no-progress", "--year", str(YEAR)],
-                             cwd=copy_2022, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
-    marker = copy_2022 / f"_build/.sphinx/{YEAR}/.sphinx-running"
+                             cwd=copy_2022, env=dict(env, RB_TEST_WRITING=str(writing)), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
-    while not marker.exists() and build.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), "the build never reached Sphinx"
-    time.sleep(0.5)  # into the write phase
+    while not writing.exists() and build.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    assert writing.exists(), "the build never reached Sphinx's write phase"
+    assert (copy_2022 / f"_build/.sphinx/{YEAR}/.sphinx-running").exists()
     os.killpg(build.pid, signal.SIGKILL)
     build.wait()
     assert {p: p.read_bytes() for p in html.rglob("*.html")} == before  # the last good book
-    done = run_cli(copy_2022, "build", "--no-progress", "--year", str(YEAR))
+    done = run_cli(copy_2022, "build", "--no-progress", "--year", str(YEAR), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Spanish agency" in (html / "book/glossary.html").read_text(encoding="utf-8")
     assert not list((copy_2022 / "_build/.staging").glob(f"{YEAR}-*"))  # the killed build's staging is gone

@@ -199,3 +199,34 @@ def test_notebooks_never_share_state(minibook):
     nb.cells.append(nbformat.v4.new_code_cell("assert 'leaked_from_alpha' not in globals()"))
     nbformat.write(nb, nb_path)
     build(minibook, "--year", "2030", "--jobs", "1")
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_copy_made_before_sphinx_writes_is_brought_up_to_date(tmp_path):
+    """The staged HTML is copied from Sphinx's previous output while notebooks run; after Sphinx, the files it
+    wrote (another size, or the same size at another time), added or removed are carried over, and nothing else."""
+    import os
+
+    from helpers.publish import copy_noting, refresh_copy
+
+    built, staged = tmp_path / "built", tmp_path / "staged"
+    for rel, text in {"index.html": "home", "book/a.html": "page a", "book/b.html": "page b",
+                      "gone/only.html": "x", "_static/s.css": "css"}.items():
+        (built / rel).parent.mkdir(parents=True, exist_ok=True)
+        (built / rel).write_text(text)
+    noted = copy_noting(built, staged)
+    assert _files(staged) == _files(built)
+
+    (built / "book" / "a.html").write_text("page a, longer now")  # rewritten, another size
+    (built / "book" / "b.html").write_text("page B")  # same size: told apart by its time
+    stat = (built / "book" / "b.html").stat()
+    os.utime(built / "book" / "b.html", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    (built / "book" / "new.html").write_text("new")
+    shutil.rmtree(built / "gone")
+    assert refresh_copy(built, staged, noted) == 4
+    assert _files(staged) == _files(built)
+    assert not (staged / "gone").exists()  # a folder emptied goes with its files
+    assert (staged / "_static" / "s.css").read_text() == "css"

@@ -124,14 +124,10 @@ def _title(nb: dict, values: dict) -> str:
     return ""
 
 
-def assemble_source(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
-                    dest: Path, lang: str = "en") -> list[str]:
-    """Copy the book's pages into ``dest``: executed, pruned notebooks in place of the committed ones, the
-    table of contents with one entry per template page, the gap ledger page filled in. Returns the ledger."""
-    import json
-
-    from .gaps import LEDGER_MARKER, ledger_markdown
-
+def assemble_static(project: Project, year: int, pages: list, dest: Path, lang: str = "en") -> None:
+    """The part of the Sphinx source that no execution changes: configuration, table of contents, the book's
+    folder, the data and its Data Package, the notebooks as committed, the Markdown pages (the gap ledger's
+    still holding its marker). The build makes it while the notebooks run."""
     dest.mkdir(parents=True)
     (dest / "_config.yml").write_text(yaml.safe_dump(staged_config(project, year, lang), sort_keys=False,
                                                      allow_unicode=True), encoding="utf-8")
@@ -147,13 +143,6 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
     from .datapackage import write_package
 
     write_package(project, year, dest / EXTRA_DIR / "data")  # the edition's data as a Frictionless Data Package
-    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang)
-    for rel, nb in notebooks.items():
-        nb = without_run_metadata(nb)
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # compact: without indent, json's C encoder writes it (several times faster; Sphinx reads either)
-        target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     for page in pages:  # each page's notebook as committed (no outputs), for analysts
         target = dest / EXTRA_DIR / "notebooks" / page.notebook
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -164,6 +153,21 @@ def assemble_source(project: Project, year: int, pages: list, outcomes: list, ex
         if rel.suffix != ".ipynb":  # a Markdown page in the book's language: book/about.es.md for about.md
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(markdown_page(project.root / rel, lang), dest / rel)
+
+
+def assemble_pages(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
+                   dest: Path, lang: str = "en") -> list[str]:
+    """Into a source made by ``assemble_static``: each executed page, pruned, and the gap ledger. Returns the
+    ledger's lines."""
+    from .gaps import LEDGER_MARKER, ledger_markdown
+
+    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang)
+    for rel, nb in notebooks.items():
+        nb = without_run_metadata(nb)
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # compact: without indent, json's C encoder writes it (several times faster; Sphinx reads either)
+        target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     for page in dest.rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         if LEDGER_MARKER in text:
@@ -298,6 +302,47 @@ def sync_tree(source: Path, target: Path) -> int:
             changed += 1
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
+    return changed
+
+
+def copy_noting(source: Path, target: Path) -> dict[Path, tuple[int, int]]:
+    """Copy the regular files of ``source`` into ``target`` (a new folder); returns each file's size and
+    modification time as they were before it was copied, for ``refresh_copy``."""
+    noted: dict[Path, tuple[int, int]] = {}
+    for folder, _dirs, names in os.walk(source):
+        into = target / Path(folder).relative_to(source)
+        into.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            path = Path(folder) / name
+            stat = path.stat()
+            noted[path.relative_to(source)] = (stat.st_size, stat.st_mtime_ns)
+            shutil.copyfile(path, into / name)
+    return noted
+
+
+def refresh_copy(source: Path, target: Path, noted: dict[Path, tuple[int, int]]) -> int:
+    """Make ``target``, copied from ``source`` by ``copy_noting``, a copy of ``source`` as it is now: the files
+    written since (another size or modification time, as rsync decides), the new ones, and no file ``source`` no
+    longer has. Returns how many files were copied or removed."""
+    changed = 0
+    present = set()
+    for folder, _dirs, names in os.walk(source):
+        for name in names:
+            path = Path(folder) / name
+            rel = path.relative_to(source)
+            present.add(rel)
+            stat = path.stat()
+            if noted.get(rel) != (stat.st_size, stat.st_mtime_ns):
+                (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target / rel)
+                changed += 1
+    for rel in set(noted) - present:
+        (target / rel).unlink(missing_ok=True)
+        changed += 1
+        for parent in (target / rel).parents:  # a folder left empty goes too, as it went from ``source``
+            if parent == target or (source / parent.relative_to(target)).is_dir() or any(parent.iterdir()):
+                break
+            parent.rmdir()
     return changed
 
 
