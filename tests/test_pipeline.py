@@ -187,6 +187,26 @@ def test_about_page_records_the_build(minibook):
         assert expected in about, expected
 
 
+def test_about_page_reports_each_build_without_sphinx_rereading_it(minibook):
+    """What changes at every build (time, statuses, seconds) is written after Sphinx: the About page's source is
+    the same bytes from one build to the next, so Sphinx does not read it again, and the page still tells this
+    build's story."""
+    build(minibook, "--year", "2030")
+    about_source = minibook / "_build/.sphinx/2030/src/book/about.md"
+    before = about_source.stat().st_mtime_ns
+    nb_path = minibook / "book/alpha.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("edited = True"))
+    nbformat.write(nb, nb_path)
+    build(minibook, "--year", "2030")
+    assert about_source.stat().st_mtime_ns == before
+    about = (minibook / "_build/2030/html/book/about.html").read_text()
+    assert "2 (1 executed in this build, 1 reused from the cache)" in about
+    assert "<!-- rb-build" not in about
+    row = about[about.index("book/beta.ipynb"):]
+    assert row.index("cached") < row.index("</tr>")  # beta's row says it came from the cache
+
+
 def test_notebooks_never_share_state(minibook):
     """Each notebook runs in a fresh process: a variable set by one is not visible to the next."""
     (minibook / "book/beta.ipynb").write_text((minibook / "book/beta.ipynb").read_text())

@@ -18,7 +18,7 @@ from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
 from .publish import SphinxRun, assemble_pages, book_key, book_root, can_initialise_early, fill_about_page, \
-    publish, recover_interrupted_publish, removed_extras, sync_tree
+    fill_build_record, publish, recover_interrupted_publish, removed_extras, sync_tree
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
@@ -153,24 +153,29 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
             shutil.rmtree(work, ignore_errors=True)
         # The processes that import for a second or so start first, so that their imports overlap the validation:
         # Sphinx (importing and, when nothing but pages changed, initialising; it builds only when told to;
-        # measured: edit-one 2.8-3.2 s with it, 5.1-5.6 s without, README) and, when several notebooks are out of
-        # date, the kernel server. Neither runs a notebook or writes a page before the data is valid.
-        from .pages import edition_pages
-        from .publish import staged_toc
-
-        early = not config.force and can_initialise_early(project, year, work,
-                                                          staged_toc(project, edition_pages(project, year),
-                                                                     config.lang), config.lang)
-        sphinx = SphinxRun(work / "src", work / "out", project.root, early_init=early)
+        # measured: edit-one 2.8-3.2 s with it, 5.1-5.6 s without, README), then the kernel server when several
+        # notebooks are out of date, and the kernels of the first notebooks. None of them runs a notebook or
+        # writes a page before the data is valid; when it is not, they are stopped unused.
+        sphinx = SphinxRun(work / "src", work / "out", project.root)
         # with --pdf, the print edition's Sphinx (one page for the whole book) imports now too
         printer = SphinxRun(staging / "print-src", staging / "print-out", project.root,
                             builder="singlehtml") if config.pdf else None
         plan = plan_pages(config)
         server = start_kernel_server(config, plan)
+        kernels = None
         try:
+            kernels = start_kernels(config, plan, server)
+            from .pages import edition_pages
+            from .publish import staged_toc
+
+            if not config.force and can_initialise_early(project, year, work, staged_toc(
+                    project, edition_pages(project, year), config.lang), config.lang):
+                sphinx.initialise()
             _validate(config)
-            return _build_locked(config, staging, started, out, sphinx, work, server, printer, plan)
+            return _build_locked(config, staging, started, out, sphinx, work, server, printer, plan, kernels)
         finally:
+            if kernels is not None:
+                kernels.stop_all()
             sphinx.abort()  # a no-op after a build; otherwise the waiting process just exits
             if printer is not None:
                 printer.abort()
@@ -181,14 +186,21 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
 
 def _validate(config: BuildConfig) -> None:
     """Bad data stops here (InputError, exit 2), before any notebook runs; kernels then skip re-validating."""
-    from .data import VALIDATED_ENV
-    from .fingerprint import tree_digest
     from .validate import validate_edition
 
-    project, year = config.project, config.year
     with phase("validate"):
-        validate_edition(project, year, use_cache=True)
-    # the digests of the bytes validated: the edition's folder and its framework cycle's
+        validate_edition(config.project, config.year, use_cache=True)
+    _name_validated_bytes(config)
+
+
+def _name_validated_bytes(config: BuildConfig) -> None:
+    """Tell the kernels (through their environment) the digests of the bytes the build validates: the edition's
+    folder and its framework cycle's. A kernel's loader then only types data with these digests. Named before the
+    validation ends when kernels start during it: none of them runs a notebook unless it passes."""
+    from .data import VALIDATED_ENV
+    from .fingerprint import tree_digest
+
+    project, year = config.project, config.year
     os.environ[VALIDATED_ENV] = " ".join(tree_digest(folder) for folder in
                                          filter(None, [project.year_dir(year), project.framework_dir(year)]))
 
@@ -215,6 +227,17 @@ def start_kernel_server(config: BuildConfig, plan: tuple[dict, list]):
     return KernelServer(helpers_location(config.project.root)[1])
 
 
+def start_kernels(config: BuildConfig, plan: tuple[dict, list], server):
+    """The kernels of the notebooks to execute, the first ones starting at once in the background
+    (``helpers.execute.KernelSupply``); None when every page is cached."""
+    if not plan[1]:
+        return None
+    from .execute import kernel_supply
+
+    _name_validated_bytes(config)
+    return kernel_supply(config.project.root, plan[1], config.jobs, helpers_location(config.project.root)[1], server)
+
+
 def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path, printer: SphinxRun | None = None) -> Path:
     """The whole edition as one PDF inside the staged HTML book, linked from its pages (see helpers.pdf).
     ``printer``: the print edition's Sphinx, started early on ``staging``/print-src (else started now)."""
@@ -239,7 +262,8 @@ def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path, print
     return target
 
 
-def execute_pages(config: BuildConfig, out, server=None, plan=None) -> tuple[list, list[Outcome], dict[str, Path]]:
+def execute_pages(config: BuildConfig, out, server=None, plan=None,
+                  kernels=None) -> tuple[list, list[Outcome], dict[str, Path]]:
     """Execute every page of the edition that is out of date: (pages, outcomes, executed notebook per page).
 
     Raises BuildError (exit 1) naming each failed notebook, its cell and the exception."""
@@ -254,7 +278,7 @@ def execute_pages(config: BuildConfig, out, server=None, plan=None) -> tuple[lis
         outcomes = run_notebooks(project.root, year, pages, jobs=config.jobs, force=config.force,
                                  helpers_digest=helpers_digest, requirements_digest=requirements_digest,
                                  src_dir=src_dir, progress=config.progress, timeout=config.timeout,
-                                 lang=config.lang, server=server, plan=plan)
+                                 lang=config.lang, server=server, plan=plan, kernels=kernels)
     print(summary_table(outcomes), file=out)
     failed = [o.notebook for o in outcomes if o.status == "failed"]
     if failed:
@@ -354,20 +378,20 @@ class WhileExecuting:
 
 
 def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
-                  server, printer: SphinxRun | None = None, plan=None) -> Path:
+                  server, printer: SphinxRun | None = None, plan=None, kernels=None) -> Path:
     meanwhile = WhileExecuting(config, staging / "src", work / "out" / "_build" / "html", staging / "html",
                                background=bool(plan and plan[1]) and not config.force)
     try:
-        return _build_stages(config, staging, started, out, sphinx, work, server, printer, plan, meanwhile)
+        return _build_stages(config, staging, started, out, sphinx, work, server, printer, plan, meanwhile, kernels)
     finally:
         meanwhile.wait()
 
 
 def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
-                  server, printer: SphinxRun | None, plan, meanwhile: WhileExecuting) -> Path:
+                  server, printer: SphinxRun | None, plan, meanwhile: WhileExecuting, kernels) -> Path:
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
-    pages, outcomes, executed = execute_pages(config, out, server, plan)
+    pages, outcomes, executed = execute_pages(config, out, server, plan, kernels)
     commit = git_commit(project.root)
     index = config.html_dir / "index.html"
     # the book is a function of these inputs: when they are the bytes of the last published book's, it is up to date
@@ -387,7 +411,8 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
         inputs_file.write_text(inputs + "\n")
         print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
         return index
-    fill_about_page(source, BuildManifest(year, commit, outcomes, root=project.root))
+    manifest = BuildManifest(year, commit, outcomes, root=project.root)
+    about_pages = fill_about_page(source, manifest)
     # Sphinx works in a persistent folder per edition so that it re-reads only changed pages; the result
     # is copied out and published atomically. A failed or forced build starts that folder afresh.
     previous_toc = work / "src" / "_toc.yml"
@@ -414,6 +439,7 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
     from .publish import root_redirect
 
     add_to_download_menu(html, msg("book.notebook_source"), "rb-notebook-link", notebooks.get)  # for analysts
+    fill_build_record(html, about_pages, manifest)
     root_redirect(html, config.lang, msg("book.title", year=year))
     if config.pdf:
         with phase("pdf"):

@@ -116,7 +116,8 @@ def _execute_job(job: Job, kernels: "KernelSupply") -> Outcome:
         run_source.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     nb = present_notebook(json.loads(out_path.read_text(encoding="utf-8")))
-    out_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    # compact: json's C encoder writes it (with an indent, the pure-Python encoder takes several times longer)
+    out_path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     data_files = {r: input_digest(job.root, r) for r in sorted(data_rel)}
     cache.store(job.page_rel, out_path, CacheRecord(job.static_key, data_files, round(seconds, 3)))
     return Outcome(rel, "executed", seconds, data_files=data_files)
@@ -167,9 +168,18 @@ class KernelSupply:
         self.log = root / "_build" / str(year) / "logs" / "kernels.log"
         self.started: list[tuple[Path, object, Path]] = []  # (folder, kernel manager, inputs file), not yet taken
         self.live: set = set()  # every kernel started and not yet stopped, to stop them all on Ctrl-C
-        self.starting = 0  # kernels being started ahead right now
+        self.starting: dict[Path, int] = {}  # kernels being started ahead right now, by folder
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # a kernel started ahead is ready (or failed to start)
         self.closed = False
+
+    def prestart(self, folders: list[Path]) -> None:
+        """Start a kernel for each of these notebooks' folders now, in the background (``take`` waits for them)."""
+        with self.lock:
+            for cwd in folders:
+                self.starting[cwd] = self.starting.get(cwd, 0) + 1
+        for cwd in folders:
+            threading.Thread(target=self._launch_ahead, args=(cwd,), daemon=True, name="kernel-ahead").start()
 
     def _launch(self, cwd: Path):
         fd, name = tempfile.mkstemp(prefix=".run-", suffix=".deps", dir=self.log.parent)
@@ -193,11 +203,16 @@ class KernelSupply:
         with self.lock:
             self.waiting -= 1
             self.busy += 1
-            found = next((i for i, k in enumerate(self.started) if k[0] == cwd), None)
+            while True:  # a kernel started ahead in this folder: take it, or wait for the one on its way
+                found = next((i for i, k in enumerate(self.started) if k[0] == cwd), None)
+                if found is not None or not self.starting.get(cwd) or self.closed:
+                    break
+                self.arrived.wait()
             ready = self.started.pop(found)[1:] if found is not None else None
             later = self.waiting - min(self.waiting, self.workers - self.busy)
-            more = max(0, min(self.ahead, later) - len(self.started) - self.starting)
-            self.starting += more
+            more = max(0, min(self.ahead, later) - len(self.started) - sum(self.starting.values()))
+            if more:
+                self.starting[cwd] = self.starting.get(cwd, 0) + more
         for _ in range(more):  # most likely in the same folder as this one (the book's pages are in book/)
             threading.Thread(target=self._launch_ahead, args=(cwd,), daemon=True, name="kernel-ahead").start()
         return ready or self._launch(cwd)
@@ -208,9 +223,10 @@ class KernelSupply:
         except Exception:  # the build stopped, or no kernel could start: a notebook then starts its own
             started = None
         with self.lock:
-            self.starting -= 1
+            self.starting[cwd] -= 1
             if started is not None:
                 self.started.append((cwd, *started))
+            self.arrived.notify_all()
 
     def release(self, km) -> None:
         stop_kernel(km)
@@ -224,6 +240,7 @@ class KernelSupply:
             self.closed = True
             kms, self.live = list(self.live), set()
             spare, self.started = self.started, []
+            self.arrived.notify_all()
         for km in kms:
             stop_kernel(km)
         for _, _, inputs in spare:
@@ -304,23 +321,51 @@ def plan_notebooks(root: Path, year: int, pages: list, *, force: bool, helpers_d
 def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
                   helpers_digest: str, requirements_digest: str, src_dir: Path | None,
                   progress: bool = True, timeout: int | None = None, lang: str = "en",
-                  server=None, plan: tuple[dict, list] | None = None) -> list[Outcome]:
+                  server=None, plan: tuple[dict, list] | None = None,
+                  kernels: KernelSupply | None = None) -> list[Outcome]:
     """Execute what is out of date, in parallel; return one outcome per page (``helpers.pages.Page``), in ToC order.
     Every notebook gets ``lang`` beside ``year``: the language its helpers write in. ``server``: a kernel server
     the caller started (and stops) ahead of time; without one, one is started here when several notebooks run.
-    ``plan``: what ``plan_notebooks`` returned for these arguments, when the caller has it already."""
+    ``plan``: what ``plan_notebooks`` returned for these arguments, when the caller has it already; ``kernels``:
+    the kernels the caller started for that plan's notebooks (``kernel_supply``)."""
     ExecutionCache(root, year, lang).clean_leftovers()
     outcomes, pending = plan or plan_notebooks(root, year, pages, force=force, helpers_digest=helpers_digest,
                                                requirements_digest=requirements_digest, timeout=timeout, lang=lang)
     outcomes = dict(outcomes)
     if pending:
-        for outcome in _execute_pending(root, pending, jobs, src_dir, progress, server):
+        for outcome in _execute_pending(root, pending, jobs, src_dir, progress, server, kernels):
             outcomes[outcome.notebook] = outcome
     return [outcomes[page.rel.as_posix()] for page in pages]
 
 
+def kernel_supply(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, server=None) -> KernelSupply:
+    """The kernels for ``pending``, those of the first notebooks (one per worker) starting at once in the background.
+    ``src_dir``: the project's helpers, first on the kernels' path; ``server``: the build's kernel server, if any."""
+    if src_dir is not None and str(src_dir) not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        # the kernels inherit it: the project's own helpers come first on their path
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src_dir), os.environ.get("PYTHONPATH")]))
+    workers = max(1, min(jobs, len(pending)))
+    year = pending[0].year
+    logs = root / "_build" / str(year) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for leftover in logs.glob(".run-*.deps"):  # inputs files of a killed build (one build per edition at a time)
+        leftover.unlink(missing_ok=True)
+    supply = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD, workers=workers)
+    supply.prestart([(job.root / job.notebook_rel).parent for job in pending[:workers]])
+    _compile_notebook_validator()
+    return supply
+
+
+def _compile_notebook_validator() -> None:
+    """nbformat compiles its JSON-schema validator at the first notebook it reads, in each thread that gets there
+    before the first compilation ends: done once here, while the kernels start (measured: 0.1 s of CPU per worker)."""
+    import nbformat
+
+    nbformat.validate(nbformat.v4.new_notebook())
+
+
 def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, progress: bool,
-                     server=None) -> list[Outcome]:
+                     server=None, kernels: KernelSupply | None = None) -> list[Outcome]:
     """Run the jobs in worker threads, each notebook in its own kernel, forked by one warm kernel server when
     several notebooks share its imports (for one notebook, importing everything first would only cost time).
 
@@ -333,19 +378,12 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
 
     from .kernels import KernelServer
 
-    if src_dir is not None and str(src_dir) not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
-        # the kernels inherit it: the project's own helpers come first on their path
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src_dir), os.environ.get("PYTHONPATH")]))
-    own_server = server is None and len(pending) > 1
+    own_server = kernels is None and server is None and len(pending) > 1
     if own_server:
         server = KernelServer(src_dir)  # imports while the first kernels are asked for
+    if kernels is None:
+        kernels = kernel_supply(root, pending, jobs, src_dir, server)
     workers = max(1, min(jobs, len(pending)))
-    year = pending[0].year
-    logs = root / "_build" / str(year) / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    for leftover in logs.glob(".run-*.deps"):  # inputs files of a killed build (one build per edition at a time)
-        leftover.unlink(missing_ok=True)
-    kernels = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD, workers=workers)
     todo: queue.Queue = queue.Queue()
     done: queue.Queue = queue.Queue()
     for job in pending:

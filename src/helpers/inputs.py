@@ -15,7 +15,6 @@ from pathlib import Path
 ROOT = "RESULTSBOOK_ROOT"  # the project the notebook belongs to
 INPUTS = "RESULTSBOOK_INPUTS_FILE"  # where the helpers append the inputs they read
 VALIDATED = "RESULTSBOOK_VALIDATED"  # digests of the folders the build validated (the loader then only types)
-SPHINX_EARLY = "RESULTSBOOK_SPHINX_EARLY"  # to the Sphinx process started early: "init" initialise before "go"
 LISTING = "listing:"  # prefix of a folder-listing input, as recorded and as cached
 PART = "::"  # between a CSV's path and the part of it a page depends on: its rows where ..., or its line count
 

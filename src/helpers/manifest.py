@@ -14,6 +14,11 @@ from .execute import Outcome
 KEY_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "pandera",
                 "matplotlib", "seaborn")
 ABOUT_MARKER = "<!-- about-this-build -->"
+# What changes with every build (its time, which notebooks ran and for how long) is written into the About page's
+# HTML after Sphinx, in place of these comments (MyST passes them through): Sphinx then re-reads the page only when
+# what it shows otherwise (data files, software) changes, not at every build.
+BUILD_SUMMARY = "<!-- rb-build-summary -->"
+BUILD_EXECUTION = "<!-- rb-build-execution -->"
 
 
 def git_commit(root: Path) -> str:
@@ -63,23 +68,12 @@ class BuildManifest:
 
 
 def render_about(manifest: BuildManifest) -> str:
-    """Markdown tables for the About page (inserted at ABOUT_MARKER)."""
+    """Markdown for the About page (inserted at ABOUT_MARKER): what the book was made from, with the places of what
+    changes at every build (``render_build_record``)."""
     from .i18n import msg
 
-    executed = sum(o.status == "executed" for o in manifest.outcomes)
-    cached = sum(o.status == "cached" for o in manifest.outcomes)
-    lines = [
-        "| | |", "|---|---|",
-        f"| {msg('about.edition')} | {manifest.year} |",
-        f"| {msg('about.commit')} | `{manifest.commit}` |",
-        f"| {msg('about.built')} | {manifest.built_at} |",
-        f"| {msg('about.notebooks')} | "
-        + msg("about.notebook_counts", total=len(manifest.outcomes), executed=executed, cached=cached) + " |",
-        "", f"## {msg('about.execution')}", "",
-        f"| {msg('about.notebook')} | {msg('about.status')} | {msg('about.seconds')} |", "|---|---|---:|",
-    ]
-    lines += [f"| `{o.notebook}` | {msg('about.status_' + o.status)} | {o.seconds:.1f} |" for o in manifest.outcomes]
-    lines += ["", f"## {msg('about.data_files')}", "", msg("about.data_files_intro"), ""]
+    lines = [BUILD_SUMMARY, "", f"## {msg('about.execution')}", "", BUILD_EXECUTION, "",
+             f"## {msg('about.data_files')}", "", msg("about.data_files_intro"), ""]
     files = manifest.data_files  # computed once: files a page read in part are digested here
     if files:
         lines += [f"| {msg('about.file')} | SHA-256 |", "|---|---|"]
@@ -91,3 +85,43 @@ def render_about(manifest: BuildManifest) -> str:
     lines += ["", f"## {msg('about.software')}", "", f"| {msg('about.package')} | {msg('about.version')} |", "|---|---|"]
     lines += [f"| {name} | {version} |" for name, version in manifest.versions.items()]
     return "\n".join(lines) + "\n"
+
+
+def _html_table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
+    """A table as Sphinx writes a Markdown one (the theme's classes), from cells already escaped."""
+    def cells(tag: str, values: list[str], head: bool) -> str:
+        def opening(i: int) -> str:
+            classes = " ".join(c for c, wanted in (("head", head), ("text-right", i in right)) if wanted)
+            return f'<{tag} class="{classes}">' if classes else f"<{tag}>"
+
+        return "".join(f"{opening(i)}<p>{v}</p></{tag}>\n" for i, v in enumerate(values))
+
+    body = "".join(f'<tr class="row-{"odd" if i % 2 else "even"}">{cells("td", row, False)}</tr>\n'
+                   for i, row in enumerate(rows))
+    return ('<div class="pst-scrollable-table-container"><table class="table">\n<thead>\n'
+            f'<tr class="row-odd">{cells("th", header, True)}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n'
+            "</table>\n</div>")
+
+
+def render_build_record(manifest: BuildManifest) -> dict[str, str]:
+    """HTML for what changes at every build, keyed by its place in the About page: the edition, commit, time and
+    notebook counts; each notebook's status and seconds. Paths, counts and the catalogue's words only, escaped."""
+    from html import escape
+
+    from .i18n import msg
+
+    def code(text: str) -> str:
+        return f'<code class="docutils literal notranslate"><span class="pre">{escape(text)}</span></code>'
+
+    executed = sum(o.status == "executed" for o in manifest.outcomes)
+    cached = sum(o.status == "cached" for o in manifest.outcomes)
+    summary = [[escape(msg("about.edition")), str(manifest.year)],
+               [escape(msg("about.commit")), code(manifest.commit)],
+               [escape(msg("about.built")), escape(manifest.built_at)],
+               [escape(msg("about.notebooks")), escape(msg("about.notebook_counts", total=len(manifest.outcomes),
+                                                           executed=executed, cached=cached))]]
+    execution = [[code(o.notebook), escape(msg("about.status_" + o.status)), f"{o.seconds:.1f}"]
+                 for o in manifest.outcomes]
+    return {BUILD_SUMMARY: _html_table(["", ""], summary),
+            BUILD_EXECUTION: _html_table([escape(msg("about.notebook")), escape(msg("about.status")),
+                                          escape(msg("about.seconds"))], execution, right={2})}

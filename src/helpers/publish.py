@@ -14,8 +14,7 @@ import yaml
 
 from .errors import BuildError
 from .fingerprint import sha256_bytes, tree_digest
-from .inputs import SPHINX_EARLY as EARLY_ENV
-from .manifest import ABOUT_MARKER, BuildManifest, render_about
+from .manifest import ABOUT_MARKER, BuildManifest, render_about, render_build_record
 from .project import Project, read_yaml
 
 STRICT_FLAGS = ["-n", "-W", "--keep-going"]
@@ -196,28 +195,57 @@ def book_key(source: Path, commit: str, helpers_digest: str, requirements_digest
     return sha256_bytes("\n".join([tree_digest(source), commit, helpers_digest, requirements_digest]).encode())
 
 
-def fill_about_page(source: Path, manifest: BuildManifest) -> None:
+def fill_about_page(source: Path, manifest: BuildManifest) -> list[Path]:
+    """The About page's account of the build, in the Sphinx source; returns the pages filled (paths in it)."""
+    filled = []
     for page in source.rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         if ABOUT_MARKER in text:
             page.write_text(text.replace(ABOUT_MARKER, render_about(manifest)), encoding="utf-8")
+            filled.append(page.relative_to(source))
+    return filled
+
+
+def fill_build_record(html_dir: Path, about_pages: list[Path], manifest: BuildManifest) -> None:
+    """Into the built About page(s) (paths of the Sphinx source, ``.md``): this build's record
+    (``render_build_record``) in place of its comments."""
+    record = render_build_record(manifest)
+    for rel in about_pages:
+        page = html_dir / rel.with_suffix(".html")
+        text = page.read_text(encoding="utf-8")
+        for place, html in record.items():
+            text = text.replace(place, html)
+        page.write_text(text, encoding="utf-8")
 
 
 class SphinxRun:
-    """A strict Jupyter Book build, started early (imports done while notebooks run), run on ``go()``."""
+    """A strict Jupyter Book build, started early (imports done while notebooks run), run on ``go()``; told
+    ``initialise()`` first, it also initialises Sphinx while it waits (``helpers.sphinx_runner``)."""
 
-    def __init__(self, source: Path, output: Path, project_root: Path | None = None, early_init: bool = False,
-                 builder: str = "html"):
+    def __init__(self, source: Path, output: Path, project_root: Path | None = None, builder: str = "html"):
         import tempfile
 
         self.source, self.output, self.project_root, self.builder = source, output, project_root, builder
         self.log = tempfile.TemporaryFile(mode="w+")
         command = [sys.executable, "-m", "helpers.sphinx_runner", "build", str(source), "--path-output",
                    str(output), "--builder", builder, *STRICT_FLAGS]
-        env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1",
-                   **{EARLY_ENV: "init" if early_init else "imports"})
+        env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
                                         text=True, env=env)
+
+    def initialise(self) -> None:
+        """Let the waiting process initialise Sphinx now (its source's configuration and table of contents must
+        already be those of this build: see ``can_initialise_early``); it then builds on ``go``."""
+        self._tell("init\n")
+
+    def _tell(self, line: str, last: bool = False) -> None:
+        try:
+            self.process.stdin.write(line)
+            self.process.stdin.flush()
+            if last:
+                self.process.stdin.close()
+        except BrokenPipeError:
+            pass  # it already exited: wait() reports why
 
     def abort(self) -> None:
         """Stop a process that was not told to build: it has only imported and read, never written."""
@@ -233,11 +261,7 @@ class SphinxRun:
 
     def start(self) -> None:
         """Tell the waiting process to build, without waiting for it (see ``wait``)."""
-        try:
-            self.process.stdin.write("go\n")
-            self.process.stdin.close()
-        except BrokenPipeError:
-            pass  # it already exited: wait() reports why
+        self._tell("go\n", last=True)
 
     def wait(self) -> Path:
         """Wait for the build started by ``start``; returns the HTML folder or raises BuildError."""

@@ -1,25 +1,26 @@
 """``python -m helpers.sphinx_runner ARGS``: Jupyter Book's command line, started ahead of time.
 
-The build starts this process while notebooks still execute. It imports Jupyter Book, Sphinx and the
-theme (the slow part of every Sphinx run) and waits for a line on standard input: ``go`` runs
-``jupyter-book ARGS``; anything else exits without building.
+The build starts this process first thing, before it knows whether any page changed. It imports Jupyter Book,
+Sphinx and the theme (the slow part of every Sphinx run), then reads its instructions from standard input, one
+line at a time (``STEPS``):
 
-With RESULTSBOOK_SPHINX_EARLY=init (used only when the configuration and table of contents are the same
-bytes as in the previous build) it goes one step further: Sphinx is initialised (extensions, configuration,
-the saved environment) and the wait happens just before ``Sphinx.build``, which then finds the pages that
-changed by their modification times as usual.
+- ``go`` runs ``jupyter-book ARGS`` now;
+- ``init`` (sent only when the configuration and table of contents are the same bytes as in the previous build)
+  goes one step further: Sphinx is initialised (extensions, configuration, the saved environment) and waits again,
+  just before ``Sphinx.build``, for ``go``; ``Sphinx.build`` then finds the pages that changed by their
+  modification times as usual;
+- anything else, or the end of the input, exits without building.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
-from helpers.inputs import SPHINX_EARLY as EARLY_ENV
+STEPS = ("init", "go")
 
 
-def _told_to_go() -> bool:
-    return sys.stdin.readline().strip() == "go"
+def _next_step() -> str:
+    return sys.stdin.readline().strip()
 
 
 def warm_up() -> None:
@@ -55,19 +56,19 @@ def main() -> int:
 
     warm_up()
 
-    early_init = os.environ.get(EARLY_ENV) == "init"
+    step = _next_step()
+    if step not in STEPS:
+        return 0
     build = sphinx.application.Sphinx.build
 
     def build_when_told(self, *args, **kwargs):
         gc.freeze()
         gc.enable()
-        if early_init and not _told_to_go():
+        if step == "init" and _next_step() != "go":
             raise SystemExit(0)
         return build(self, *args, **kwargs)
 
     sphinx.application.Sphinx.build = build_when_told
-    if not early_init and not _told_to_go():
-        return 0
     sys.argv = ["jupyter-book", *sys.argv[1:]]
     try:
         jupyter_book()
