@@ -325,10 +325,11 @@ def inputs_key(config: BuildConfig, executed: dict[str, Path], commit: str, help
 
 
 class WhileExecuting:
-    """What a build that executes notebooks does meanwhile, in a thread (the main thread only waits on the workers):
-    the part of the Sphinx source no execution changes (``assemble_static``) and a copy of Sphinx's previous
-    output, which after Sphinx only needs the files it wrote (``refresh_copy``). Measured: a seventh of a
-    one-notebook edit. A build with nothing to execute does it in line, only once it knows the book changed."""
+    """Work a build does while it waits, where a core is free. While notebooks run, in a thread (the main thread only
+    waits on the workers): the part of the Sphinx source no execution changes (``assemble_static``). While Sphinx
+    builds (one core busy): a copy of Sphinx's previous output, which then only needs the files Sphinx wrote
+    (``refresh_copy``). Measured: a seventh of a one-notebook edit. A build with nothing to execute assembles in
+    line, only once it knows the book changed."""
 
     def __init__(self, config: BuildConfig, source: Path, built: Path, html: Path, background: bool):
         from concurrent.futures import ThreadPoolExecutor
@@ -340,13 +341,11 @@ class WhileExecuting:
 
     def _assemble(self) -> None:
         from .pages import edition_pages
-        from .publish import assemble_static, copy_noting
+        from .publish import assemble_static
 
         project = self.config.project
         assemble_static(project, self.config.year, edition_pages(project, self.config.year), self.source,
                         self.config.lang)
-        if self.built.is_dir():
-            self._copied = copy_noting(self.built, self.html)
 
     def source_ready(self) -> Path:
         """The static source, made now if it was not made in the background."""
@@ -364,6 +363,13 @@ class WhileExecuting:
             finally:
                 self._pool.shutdown()
                 self._pool = None
+
+    def copy_previous_output(self) -> None:
+        """While Sphinx builds: copy what it built last time (files it writes meanwhile are copied again after)."""
+        from .publish import copy_noting
+
+        if self.built.is_dir():
+            self._copied = copy_noting(self.built, self.html)
 
     def publishable(self, built: Path) -> Path:
         """The staged HTML: a copy of what Sphinx has just built (the files it wrote, on top of the earlier copy)."""
@@ -424,7 +430,9 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
     (work / SPHINX_RUNNING).touch()
     try:
         with phase("sphinx"):
-            built = sphinx.go()
+            sphinx.start()
+            meanwhile.copy_previous_output()
+            built = sphinx.wait()
     except BaseException:  # a failed or interrupted Sphinx run leaves no half-updated work folder behind
         shutil.rmtree(work, ignore_errors=True)
         raise

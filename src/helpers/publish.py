@@ -219,8 +219,9 @@ def fill_build_record(html_dir: Path, about_pages: list[Path], manifest: BuildMa
 
 
 class SphinxRun:
-    """A strict Jupyter Book build, started early (imports done while notebooks run), run on ``go()``; told
-    ``initialise()`` first, it also initialises Sphinx while it waits (``helpers.sphinx_runner``)."""
+    """A strict Jupyter Book build, started early (imports done while notebooks run), run on ``start()`` and
+    awaited with ``wait()``; told ``initialise()`` first, it also initialises Sphinx while it waits
+    (``helpers.sphinx_runner``)."""
 
     def __init__(self, source: Path, output: Path, project_root: Path | None = None, builder: str = "html"):
         import tempfile
@@ -253,11 +254,6 @@ class SphinxRun:
             self.process.kill()
             self.process.wait()
         self.log.close()
-
-    def go(self) -> Path:
-        """Build; returns the HTML folder or raises BuildError with Sphinx's warnings and errors."""
-        self.start()
-        return self.wait()
 
     def start(self) -> None:
         """Tell the waiting process to build, without waiting for it (see ``wait``)."""
