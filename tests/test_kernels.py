@@ -154,6 +154,23 @@ def test_ctrl_c_stops_the_whole_build_promptly_and_keeps_the_last_book(minibook)
     assert tree_state(minibook / "_build/2030/html") == before
 
 
+def test_kernels_started_during_validation_run_nothing_and_are_stopped_when_the_data_is_bad(minibook):
+    """The kernels of the first notebooks start while the data is validated: bad data still exits 2 before any
+    notebook runs, and leaves no kernel (nor any other process of the build) behind."""
+    build(minibook, "--year", "2030")
+    before = tree_state(minibook / "_build/2030/html")
+    ran = minibook / "alpha-ran.txt"
+    with_cell(minibook, "alpha.ipynb", f"open({str(ran)!r}, 'w').write('ran')")
+    values = minibook / "data/2030/values.csv"
+    values.write_text(values.read_text(encoding="utf-8") + "not,a,valid,row,at,all\n", encoding="utf-8")
+    done = run_cli(minibook, "build", "--no-progress", "--year", "2030")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "values.csv" in done.stderr and "Traceback" not in done.stderr
+    assert not ran.exists()  # the notebook never ran
+    assert _build_processes(minibook) == []
+    assert tree_state(minibook / "_build/2030/html") == before
+
+
 def test_a_page_that_lists_editions_is_re_executed_after_new_year(minibook):
     with_cell(minibook, "alpha.ipynb", "from helpers.project import Project, find_root\n"
                                        "print(Project(find_root()).editions())")

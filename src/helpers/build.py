@@ -186,23 +186,24 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
 
 def _validate(config: BuildConfig) -> None:
     """Bad data stops here (InputError, exit 2), before any notebook runs; kernels then skip re-validating."""
+    from .data import VALIDATED_ENV
     from .validate import validate_edition
 
     with phase("validate"):
         validate_edition(config.project, config.year, use_cache=True)
-    _name_validated_bytes(config)
+    os.environ[VALIDATED_ENV] = validated_digests(config)  # this process's loads, and kernels started from now on
 
 
-def _name_validated_bytes(config: BuildConfig) -> None:
-    """Tell the kernels (through their environment) the digests of the bytes the build validates: the edition's
-    folder and its framework cycle's. A kernel's loader then only types data with these digests. Named before the
-    validation ends when kernels start during it: none of them runs a notebook unless it passes."""
-    from .data import VALIDATED_ENV
+def validated_digests(config: BuildConfig) -> str:
+    """The digests of the bytes the build validates, the edition's folder and its framework cycle's, as kernels
+    receive them (``helpers.inputs.VALIDATED``): a kernel's loader then only types data with these digests. The
+    kernels that start during the validation receive them before it ends: none of them runs a notebook unless it
+    passes."""
     from .fingerprint import tree_digest
 
     project, year = config.project, config.year
-    os.environ[VALIDATED_ENV] = " ".join(tree_digest(folder) for folder in
-                                         filter(None, [project.year_dir(year), project.framework_dir(year)]))
+    return " ".join(tree_digest(folder) for folder in
+                    filter(None, [project.year_dir(year), project.framework_dir(year)]))
 
 
 def plan_pages(config: BuildConfig) -> tuple[dict, list]:
@@ -234,8 +235,8 @@ def start_kernels(config: BuildConfig, plan: tuple[dict, list], server):
         return None
     from .execute import kernel_supply
 
-    _name_validated_bytes(config)
-    return kernel_supply(config.project.root, plan[1], config.jobs, helpers_location(config.project.root)[1], server)
+    return kernel_supply(config.project.root, plan[1], config.jobs, helpers_location(config.project.root)[1], server,
+                         validated=validated_digests(config))
 
 
 def make_pdf(config: BuildConfig, source: Path, staging: Path, html: Path, printer: SphinxRun | None = None) -> Path:

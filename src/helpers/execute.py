@@ -20,6 +20,7 @@ from .cache import CacheRecord, ExecutionCache, ExecutionInputs
 from .inputs import input_digest, kernel_environment, read_inputs
 
 AHEAD = 2  # kernels started ahead of their notebooks (see KernelSupply): 3 measured no faster, and each holds memory
+LAUNCH_WAIT = 30  # seconds a kernel may take to start: helpers.kernels.request_kernel waits as long for the server
 
 # Tags the pipeline adds so readers see prose and charts, not plumbing.
 HIDDEN_TAGS = {"remove-cell", "remove-input", "hide-cell", "hide-input"}
@@ -162,8 +163,10 @@ class KernelSupply:
     another notebook's execution; each kernel is started once its notebook is near (memory: every started kernel
     holds its own copy of what it imported)."""
 
-    def __init__(self, root: Path, year: int, server: str | None, waiting: int, ahead: int, workers: int):
+    def __init__(self, root: Path, year: int, server: str | None, waiting: int, ahead: int, workers: int,
+                 validated: str | None = None):
         self.root, self.server, self.waiting, self.ahead, self.workers = root, server, waiting, ahead, workers
+        self.validated = validated
         self.busy = 0  # workers holding a kernel
         self.log = root / "_build" / str(year) / "logs" / "kernels.log"
         self.started: list[tuple[Path, object, Path]] = []  # (folder, kernel manager, inputs file), not yet taken
@@ -185,7 +188,7 @@ class KernelSupply:
         fd, name = tempfile.mkstemp(prefix=".run-", suffix=".deps", dir=self.log.parent)
         os.close(fd)
         # what the kernel inherits: where the project is and where to record what the notebook reads
-        env = {**os.environ, **kernel_environment(self.root, Path(name))}
+        env = {**os.environ, **kernel_environment(self.root, Path(name), self.validated)}
         km = start_kernel(self.server, self.log, env, cwd)
         with self.lock:
             closed = self.closed
@@ -235,12 +238,15 @@ class KernelSupply:
             self.busy -= 1
 
     def stop_all(self) -> None:
-        """Stop every kernel still running (Ctrl-C, a crash) and those started for notebooks that never ran."""
+        """Stop every kernel still running (Ctrl-C, bad data, a crash) and those started for notebooks that never
+        ran. A kernel still starting stops itself once started (``_launch``); this waits for it (the build may exit
+        at once after)."""
         with self.lock:
             self.closed = True
+            self.arrived.notify_all()
+            self.arrived.wait_for(lambda: not any(self.starting.values()), timeout=LAUNCH_WAIT + 5)
             kms, self.live = list(self.live), set()
             spare, self.started = self.started, []
-            self.arrived.notify_all()
         for km in kms:
             stop_kernel(km)
         for _, _, inputs in spare:
@@ -338,9 +344,12 @@ def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
     return [outcomes[page.rel.as_posix()] for page in pages]
 
 
-def kernel_supply(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, server=None) -> KernelSupply:
+def kernel_supply(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, server=None,
+                  validated: str | None = None) -> KernelSupply:
     """The kernels for ``pending``, those of the first notebooks (one per worker) starting at once in the background.
-    ``src_dir``: the project's helpers, first on the kernels' path; ``server``: the build's kernel server, if any."""
+    ``src_dir``: the project's helpers, first on the kernels' path; ``server``: the build's kernel server, if any;
+    ``validated``: the digests of the data the build validates (``helpers.inputs.VALIDATED``), when the kernels
+    start before the validation has ended (otherwise they inherit them)."""
     if src_dir is not None and str(src_dir) not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         # the kernels inherit it: the project's own helpers come first on their path
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src_dir), os.environ.get("PYTHONPATH")]))
@@ -350,7 +359,8 @@ def kernel_supply(root: Path, pending: list[Job], jobs: int, src_dir: Path | Non
     logs.mkdir(parents=True, exist_ok=True)
     for leftover in logs.glob(".run-*.deps"):  # inputs files of a killed build (one build per edition at a time)
         leftover.unlink(missing_ok=True)
-    supply = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD, workers=workers)
+    supply = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD, workers=workers,
+                          validated=validated)
     supply.prestart([(job.root / job.notebook_rel).parent for job in pending[:workers]])
     _compile_notebook_validator()
     return supply

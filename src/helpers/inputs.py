@@ -19,8 +19,9 @@ LISTING = "listing:"  # prefix of a folder-listing input, as recorded and as cac
 PART = "::"  # between a CSV's path and the part of it a page depends on: its rows where ..., or its line count
 
 
-def kernel_environment(root: Path, inputs_file: Path) -> dict[str, str]:
-    return {ROOT: str(root), INPUTS: str(inputs_file)}
+def kernel_environment(root: Path, inputs_file: Path, validated: str | None = None) -> dict[str, str]:
+    """What a kernel is told: the project, where to report its inputs and, when given, the validated digests."""
+    return {ROOT: str(root), INPUTS: str(inputs_file), **({VALIDATED: validated} if validated is not None else {})}
 
 
 def _record(line: str) -> None:
