@@ -99,8 +99,11 @@ def exit_now(code: int) -> None:
     """End a finished command at once: flush what it printed, then ``os._exit``. Every file the build wrote is
     closed and every process it started is stopped by then; what interpreter shutdown would still do (tearing
     down pandas, zmq and the rest, module by module) only costs time: measured, a tenth of a second per build."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`resultsbook gaps | head -1`), a closed stream
+            pass
     os._exit(code)
 
 

@@ -1,8 +1,8 @@
-"""The contract between a build and the processes it starts (kernels, the early Sphinx), named in one place.
+"""The contract between a build and the kernels it starts, named in one place.
 
 A kernel is a separate process; its environment is the one channel Jupyter gives a build to tell it something. The
-build tells each kernel where the project is, which edition folder it has just validated and where to report what
-the notebook reads. The helpers report every input a notebook's output depends on: each file
+build tells each kernel where the project is, the digests of the data it validates and where to report what the
+notebook reads. (The early Sphinx process is told what to do on its standard input: ``helpers.sphinx_runner``.) The helpers report every input a notebook's output depends on: each file
 read, and each folder listed (the list of editions, the framework cycles), so the execution cache can tell when a
 page is stale (``helpers.cache``).
 """
