@@ -18,10 +18,11 @@ from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
 from .publish import SphinxRun, assemble_pages, book_key, book_root, can_initialise_early, fill_about_page, \
-    fill_build_record, publish, recover_interrupted_publish, removed_extras, sync_tree
+    empty_trash, fill_build_record, publish, recover_interrupted_publish, removed_extras, sync_tree
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
+TRASH = ".trash"  # in the build folder: replaced books, deleted in the background (helpers.publish.discard)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
     phases.clear()
     with year_lock(config):
         recover_interrupted_publish(config.html_dir)
+        empty_trash(project.build_dir / TRASH)
         for leftover in (project.build_dir / ".staging").glob(f"{year}{config.suffix}-[0-9]*"):  # killed builds
             shutil.rmtree(leftover, ignore_errors=True)
         staging = project.build_dir / ".staging" / f"{year}{config.suffix}-{os.getpid()}"
@@ -347,6 +349,9 @@ class WhileExecuting:
         project = self.config.project
         assemble_static(project, self.config.year, edition_pages(project, self.config.year), self.source,
                         self.config.lang)
+        from .manifest import package_versions
+
+        package_versions()  # what the About page names (cached): looked up here, off the critical path
 
     def source_ready(self) -> Path:
         """The static source, made now if it was not made in the background."""
@@ -459,7 +464,7 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
         if config.lang == "en":  # the other languages' books live inside the English one: they stay as they are
             carry_other_languages(config.html_dir, html)
         write_edition_switchers(project.build_dir, year, config.lang, html)
-        publish(html, config.html_dir)
+        publish(html, config.html_dir, trash=project.build_dir / TRASH)
         key_file.write_text(key + "\n")
         inputs_file.write_text(inputs + "\n")
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())

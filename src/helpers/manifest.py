@@ -6,6 +6,7 @@ import datetime as dt
 import platform
 import subprocess
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def git_commit(root: Path) -> str:
     return out.stdout.strip() if out.returncode == 0 else "unknown"
 
 
+@lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
+    """The versions of the key packages (looked up once per process: a scan of the installed distributions)."""
     versions = {"python": platform.python_version()}
     for name in KEY_PACKAGES:
         try:
@@ -46,7 +49,7 @@ class BuildManifest:
     commit: str
     outcomes: list[Outcome]
     built_at: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    versions: dict[str, str] = field(default_factory=package_versions)
+    versions: dict[str, str] = field(default_factory=lambda: dict(package_versions()))
     root: Path | None = None  # the project: the digests of files read in part are computed from it
 
     @property

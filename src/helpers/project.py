@@ -41,8 +41,13 @@ def read_text(path: Path) -> str:
 
 def read_yaml(path: Path):
     """Parse a YAML file safely (the project's one YAML reader)."""
+    return parse_yaml(read_text(path), path)
+
+
+def parse_yaml(text: str, path: Path):
+    """Parse the text of the YAML file ``path`` safely."""
     try:
-        return yaml.load(read_text(path), Loader=_YAML_LOADER)
+        return yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
 _YEAR_DIR = re.compile(r"^\d{4}$")

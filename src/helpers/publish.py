@@ -452,8 +452,9 @@ def write_edition_switchers(build_dir: Path, year: int, lang: str, staged_html: 
         os.replace(tmp, script)
 
 
-def publish(new_html: Path, target: Path) -> None:
-    """Replace ``target`` with ``new_html``; the old book stays in place until the new one is complete."""
+def publish(new_html: Path, target: Path, trash: Path | None = None) -> None:
+    """Replace ``target`` with ``new_html``; the old book stays in place until the new one is complete. The old
+    book then goes to ``trash`` (``discard``), or is deleted here without one."""
     target.parent.mkdir(parents=True, exist_ok=True)
     previous = target.with_name(target.name + ".previous")
     if previous.exists():
@@ -462,7 +463,40 @@ def publish(new_html: Path, target: Path) -> None:
         os.replace(target, previous)
     os.replace(new_html, target)  # same filesystem: a rename
     if previous.exists():
-        shutil.rmtree(previous)
+        if trash is None:
+            shutil.rmtree(previous)
+        else:
+            discard(previous, trash)
+
+
+def discard(folder: Path, trash: Path) -> None:
+    """Move ``folder`` into ``trash`` (a rename) and delete it there in a process of its own, which may outlive the
+    build by a moment, as git's automatic gc does: deleting an old book's hundreds of files took 0.05 to 0.08 s of
+    every build. What an interrupted deletion leaves, a later build removes (``empty_trash``)."""
+    import tempfile
+
+    trash.mkdir(parents=True, exist_ok=True)
+    holder = Path(tempfile.mkdtemp(prefix="old-", dir=trash))
+    os.replace(folder, holder / folder.name)
+    try:
+        subprocess.Popen(["rm", "-rf", "--", str(holder)], cwd="/", stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:  # no rm here: delete it now
+        shutil.rmtree(holder, ignore_errors=True)
+
+
+def empty_trash(trash: Path, older_than: float = 60.0) -> None:
+    """Remove what deletions that were stopped left in ``trash`` (not the ones still under way: younger entries)."""
+    import time
+
+    if not trash.is_dir():
+        return
+    for entry in trash.iterdir():
+        try:
+            if time.time() - entry.stat().st_mtime > older_than:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass  # deleted meanwhile
 
 
 def recover_interrupted_publish(target: Path) -> None:

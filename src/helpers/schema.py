@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from .errors import InputError
-from .project import read_yaml
+from .project import parse_yaml, read_text
 from .units import UNITS
 
 TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
@@ -95,18 +95,28 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+_PARSED: dict[tuple[str, str], DatasetMeta] = {}  # (path, text) -> its metadata: a build reads each file many times
+
+
 def read_meta(path: Path) -> DatasetMeta:
-    """Parse and check one metadata file; errors name the file and the key."""
+    """Parse and check one metadata file; errors name the file and the key. A file is parsed once per process for
+    each text it has held (the callers never change what they are given)."""
     try:
-        return _read_meta(path)
+        text = read_text(path)
+        key = (str(path), text)
+        if key not in _PARSED:
+            _PARSED[key] = _read_meta(path, text)
+        return _PARSED[key]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{_shown(path)}: not valid YAML ({exc})") from None
     except InputError as exc:
         raise InputError(str(exc).replace(str(path), _shown(path), 1), exc.problems) from None
 
 
-def _read_meta(path: Path) -> DatasetMeta:
+def _read_meta(path: Path, text: str) -> DatasetMeta:
     try:
-        raw = read_yaml(path)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raw = parse_yaml(text, path)
+    except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping with title, description and columns")
