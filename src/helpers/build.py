@@ -327,30 +327,29 @@ def inputs_key(config: BuildConfig, executed: dict[str, Path], commit: str, help
     return sha256_bytes("\n".join(parts).encode())
 
 
-class WhileExecuting:
+class WhileWaiting:
     """Work a build does while it waits, where a core is free. While notebooks run, in a thread (the main thread only
     waits on the workers): the part of the Sphinx source no execution changes (``assemble_static``). While Sphinx
     builds (one core busy): a copy of Sphinx's previous output, which then only needs the files Sphinx wrote
-    (``refresh_copy``). Measured: a seventh of a one-notebook edit. A build with nothing to execute assembles in
+    (``refresh_copy``). Measured: a tenth of a one-notebook edit. A build with nothing to execute assembles in
     line, only once it knows the book changed."""
 
     def __init__(self, config: BuildConfig, source: Path, built: Path, html: Path, background: bool):
         from concurrent.futures import ThreadPoolExecutor
 
         self.config, self.source, self.built, self.html = config, source, built, html
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="while-executing") if background else None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="while-waiting") if background else None
         self._future = self._pool.submit(self._assemble) if background else None
         self._copied: dict | None = None
 
     def _assemble(self) -> None:
+        from .manifest import package_versions
         from .pages import edition_pages
         from .publish import assemble_static
 
         project = self.config.project
         assemble_static(project, self.config.year, edition_pages(project, self.config.year), self.source,
                         self.config.lang)
-        from .manifest import package_versions
-
         package_versions()  # what the About page names (cached): looked up here, off the critical path
 
     def source_ready(self) -> Path:
@@ -391,7 +390,7 @@ class WhileExecuting:
 
 def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
                   server, printer: SphinxRun | None = None, plan=None, kernels=None) -> Path:
-    meanwhile = WhileExecuting(config, staging / "src", work / "out" / "_build" / "html", staging / "html",
+    meanwhile = WhileWaiting(config, staging / "src", work / "out" / "_build" / "html", staging / "html",
                                background=bool(plan and plan[1]) and not config.force)
     try:
         return _build_stages(config, staging, started, out, sphinx, work, server, printer, plan, meanwhile, kernels)
@@ -400,7 +399,7 @@ def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphin
 
 
 def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
-                  server, printer: SphinxRun | None, plan, meanwhile: WhileExecuting, kernels) -> Path:
+                  server, printer: SphinxRun | None, plan, meanwhile: WhileWaiting, kernels) -> Path:
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
     pages, outcomes, executed = execute_pages(config, out, server, plan, kernels)
