@@ -326,8 +326,9 @@ def sync_tree(source: Path, target: Path) -> int:
 
 
 def copy_noting(source: Path, target: Path) -> dict[Path, tuple[int, int]]:
-    """Copy the regular files of ``source`` into ``target`` (a new folder); returns each file's size and
-    modification time as they were before it was copied, for ``refresh_copy``."""
+    """Copy the files of ``source`` into ``target`` (a new folder), even while another process writes into
+    ``source``; returns each file's size and modification time as they were before it was copied, so that
+    ``refresh_copy`` copies again whatever was written after."""
     noted: dict[Path, tuple[int, int]] = {}
     for folder, _dirs, names in os.walk(source):
         into = target / Path(folder).relative_to(source)
