@@ -226,8 +226,8 @@ def _files(folder):
 
 
 def test_a_copy_made_before_sphinx_writes_is_brought_up_to_date(tmp_path):
-    """The staged HTML is copied from Sphinx's previous output while notebooks run; after Sphinx, the files it
-    wrote (another size, or the same size at another time), added or removed are carried over, and nothing else."""
+    """The staged HTML is copied from Sphinx's previous output while Sphinx builds; after it, the files it wrote
+    (another size, or the same size at another time), added or removed are carried over, and nothing else."""
     import os
 
     from helpers.publish import copy_noting, refresh_copy

@@ -20,7 +20,6 @@ from .cache import CacheRecord, ExecutionCache, ExecutionInputs
 from .inputs import input_digest, kernel_environment, read_inputs
 
 AHEAD = 2  # kernels started ahead of their notebooks (see KernelSupply): 3 measured no faster, and each holds memory
-LAUNCH_WAIT = 30  # seconds a kernel may take to start: helpers.kernels.request_kernel waits as long for the server
 
 # Tags the pipeline adds so readers see prose and charts, not plumbing.
 HIDDEN_TAGS = {"remove-cell", "remove-input", "hide-cell", "hide-input"}
@@ -241,10 +240,12 @@ class KernelSupply:
         """Stop every kernel still running (Ctrl-C, bad data, a crash) and those started for notebooks that never
         ran. A kernel still starting stops itself once started (``_launch``); this waits for it (the build may exit
         at once after)."""
+        from .kernels import KERNEL_START_WAIT  # imported already: a kernel was asked for
+
         with self.lock:
             self.closed = True
             self.arrived.notify_all()
-            self.arrived.wait_for(lambda: not any(self.starting.values()), timeout=LAUNCH_WAIT + 5)
+            self.arrived.wait_for(lambda: not any(self.starting.values()), timeout=KERNEL_START_WAIT + 5)
             kms, self.live = list(self.live), set()
             spare, self.started = self.started, []
         for km in kms:

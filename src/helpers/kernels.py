@@ -99,7 +99,11 @@ class ForkedProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-def request_kernel(server: str, args: list[str], env: dict, cwd: str, log: str, wait: float = 30) -> int:
+KERNEL_START_WAIT = 30  # seconds a kernel may take to start (the server may still be importing)
+
+
+def request_kernel(server: str, args: list[str], env: dict, cwd: str, log: str,
+                   wait: float = KERNEL_START_WAIT) -> int:
     """Ask the server for a kernel; wait up to ``wait`` seconds for it to finish importing and listen."""
     deadline = time.monotonic() + wait
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
