@@ -89,3 +89,24 @@ def test_headings_made_by_code_become_sections_with_their_content():
     assert lifted["cells"][3]["outputs"] == [shown("<p>one</p>")] and lifted["cells"][3]["source"].strip()
     pruned, _ = prune_page(nb, 2022)
     assert "### Outcome 1" in text_of(pruned) and "## Outcomes" in text_of(pruned)
+
+
+def test_glue_writes_the_display_message_myst_nb_writes():
+    """``page.glue`` stands for MyST-NB's ``glue(..., display=False)`` (so kernels need not import MyST-NB): the
+    same data and metadata, for text, numbers and markup, and the prefix MyST-NB's pages read."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+    from myst_nb import glue as myst_glue
+    from myst_nb.ext.glue import GLUE_PREFIX as MYST_PREFIX
+
+    from helpers.page import GLUE_PREFIX, glue
+
+    assert GLUE_PREFIX == MYST_PREFIX
+    InteractiveShell.instance()
+    for value in ("2,100", "Chiapas <b>&</b> Oaxaca", "", "[not available]", 12.5):
+        with capture_output() as ours:
+            glue("key", value)
+        with capture_output() as theirs:
+            myst_glue("key", value, display=False)
+        assert [(o.data, o.metadata) for o in ours.outputs] == [(o.data, o.metadata) for o in theirs.outputs]
+        assert len(ours.outputs) == 1 and set(ours.outputs[0].data) == {GLUE_PREFIX + "text/plain"}

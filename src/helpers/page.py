@@ -21,6 +21,7 @@ from .units import UNITS
 GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
 GAP_MIME = "application/vnd.resultsbook.gap+json"  # outputs the pipeline turns into the page notice and ledger
 HEADING_MIME = "application/vnd.resultsbook.heading+json"  # outputs the pipeline lifts into real sections
+GLUE_PREFIX = "application/papermill.record/"  # MyST-NB's (myst_nb.ext.glue.GLUE_PREFIX: a test compares them)
 _state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set(), "may_lack": set()}
 
 
@@ -56,8 +57,6 @@ def glue_text(key: str, text) -> str:
     Values are glued as ``str``: the role literal-evaluates the quoted repr back to the string, so
     '2,100' stays '2,100' (a bare 2,100 would be read as the tuple (2, 100)).
     """
-    from myst_nb import glue
-
     if fmt.is_missing(text) or text == fmt.missing() or text == "":
         _state["missing"].add(key)  # the pipeline drops every sentence that needs it
         value = f"[{not_available()}]"
@@ -65,9 +64,21 @@ def glue_text(key: str, text) -> str:
         _state["missing"].discard(key)
         is_number = isinstance(text, (int, float)) and not isinstance(text, bool)
         value = fmt.number(text) if is_number else str(text)  # numbers read with thousands separators
-    glue(key, value, display=False)
+    glue(key, value)
     _state["glued"].add(key)
     return value
+
+
+def glue(key: str, value) -> None:
+    """MyST-NB's ``glue(key, value, display=False)``: the same display message, byte for byte (a test compares
+    them). Written here because importing MyST-NB's glue in a kernel imports nbformat and jsonschema, for a type
+    hint: a sixth of a short page's execution."""
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+
+    bundle, metadata = format_display_data(value)
+    metadata["scrapbook"] = {"name": key, "mime_prefix": GLUE_PREFIX}
+    display({GLUE_PREFIX + mime: data for mime, data in bundle.items()}, raw=True, metadata=metadata)
 
 
 def glue_many(values: dict[str, object]) -> dict[str, str]:

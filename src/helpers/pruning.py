@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 
 from .i18n import msg
-from .page import GAP_MIME, GLUE_ROLE, HEADING_MIME, escape_markdown
+from .page import GAP_MIME, GLUE_PREFIX, GLUE_ROLE, HEADING_MIME, escape_markdown
 
-GLUE_RECORD = "application/papermill.record/text/plain"
+GLUE_RECORD = GLUE_PREFIX + "text/plain"
 HIDDEN = {"remove-cell", "remove-output"}
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+")
@@ -147,7 +147,7 @@ def _visible(cell) -> bool:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("text"):
             return True
-        if any(not mime.startswith("application/papermill.record") for mime in out.get("data", {})):
+        if any(not mime.startswith(GLUE_PREFIX) for mime in out.get("data", {})):
             return True
     return False
 
