@@ -250,3 +250,33 @@ def test_a_copy_made_before_sphinx_writes_is_brought_up_to_date(tmp_path):
     assert _files(staged) == _files(built)
     assert not (staged / "gone").exists()  # a folder emptied goes with its files
     assert (staged / "_static" / "s.css").read_text() == "css"
+
+
+def test_sphinx_process_imports_myst_nb_execution_clients_only_when_one_is_created():
+    """The Sphinx process stands in for MyST-NB's execution clients (jupyter-cache, SQLAlchemy, nbclient) while it
+    imports; a configuration that executes still gets MyST-NB's real client, imported when it is created."""
+    import os
+    import subprocess
+    import sys
+
+    probe = """
+import sys
+from helpers.sphinx_runner import EXECUTION_CLIENTS, defer_execution_clients
+defer_execution_clients()
+import myst_nb.sphinx_ext
+from myst_nb.core.config import NbParserConfig
+from myst_nb.core.execute import NotebookClientBase, create_client
+import nbformat
+heavy = sorted(m for m in ("sqlalchemy", "jupyter_cache", "nbclient") if m in sys.modules)
+print("before", heavy)
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+client = create_client(nb, "<string>", NbParserConfig(execution_mode="off"), None)
+print("off", type(client) is NotebookClientBase)
+client = create_client(nb, "<string>", NbParserConfig(execution_mode="force"), None)
+real = sys.modules["myst_nb.core.execute.direct"]
+print("force", type(client) is real.NotebookClientDirect, real.__file__.endswith("direct.py"), "nbclient" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["before []", "off True", "force True True True"]
