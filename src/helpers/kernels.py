@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from jupyter_core.paths import jupyter_path
 from traitlets import Type, Unicode, default
 
 PROVISIONER = "resultsbook-forked"
@@ -167,15 +169,30 @@ class BookKernelClient(AsyncKernelClient):
     wait_for_ready = _async_wait_for_ready
 
 
+class BookKernelSpecManager(KernelSpecManager):
+    """jupyter_client's, with the same kernel folders found without importing IPython: Jupyter's data folders,
+    then IPython's (``$IPYTHONDIR`` or ``~/.ipython``) ``kernels``. The stock lookup imports all of IPython for that
+    last folder's name, in the build's process, before the first kernel can start (0.04 s of an edit-one build)."""
+
+    @default("kernel_dirs")
+    def _kernel_dirs_default(self) -> list[str]:
+        ipython_dir = os.environ.get("IPYTHONDIR") or os.path.join(os.path.expanduser("~"), ".ipython")
+        return [*jupyter_path("kernels"), os.path.join(os.path.normpath(os.path.expanduser(ipython_dir)), "kernels")]
+
+
 class BookKernelManager(AsyncKernelManager):
     """Remembers its clients: papermill leaves open the client of a kernel it did not start (see stop). Its
-    clients are ``BookKernelClient``s."""
+    clients are ``BookKernelClient``s; its kernel specs come from a ``BookKernelSpecManager``."""
 
     client_factory = Type(klass=AsyncKernelClient, config=True)
 
     @default("client_factory")
     def _book_client(self):
         return BookKernelClient
+
+    @default("kernel_spec_manager")
+    def _book_kernel_spec_manager(self):
+        return BookKernelSpecManager(data_dir=self.data_dir)
 
     def client(self, **kwargs):
         kc = super().client(**kwargs)
