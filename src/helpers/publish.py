@@ -43,27 +43,42 @@ def staged_config(project: Project, year: int, lang: str = "en") -> dict:
 
 
 def pruned_pages(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
-                 lang: str = "en"):
+                 lang: str = "en", done: dict | None = None):
     """Each executed page as the edition's data supports it (see ``helpers.pruning``), and the gap ledger.
+    ``done``: pages pruned already ({page rel: ``pruned_page``'s result}).
 
     Returns ({page rel: notebook dict}, ledger lines, {page name: title})."""
-    import json
+    from .gaps import ledger
 
-    from .gaps import LEDGER_PAGE, ledger
-    from .i18n import cells_in
-    from .pruning import glued_values, prune_page
-
-    has_ledger_page = any(d.with_suffix("").as_posix() == LEDGER_PAGE for d in project.toc_documents())
+    done = done or {}
+    link = ledger_link(project)
     data_files = {o.notebook: o.data_files or {} for o in outcomes}
     notebooks, found, titles = {}, [], {}
     for page in pages:
-        link = Path(LEDGER_PAGE).name + ".md" if has_ledger_page else None
-        nb = cells_in(json.loads(executed[page.rel.as_posix()].read_text(encoding="utf-8")), lang)
-        nb, page_gaps = prune_page(nb, year, link)
-        notebooks[page.rel.as_posix()] = nb
-        found.append((page.name, page_gaps, data_files.get(page.rel.as_posix(), {})))
-        titles[page.name] = _title(nb, glued_values(nb)) or page.name
+        rel = page.rel.as_posix()
+        nb, page_gaps, title = done.get(rel) or pruned_page(page, executed[rel], year, link, lang)
+        notebooks[rel] = nb
+        found.append((page.name, page_gaps, data_files.get(rel, {})))
+        titles[page.name] = title
     return notebooks, ledger(project, year, found), titles
+
+
+def ledger_link(project: Project) -> str | None:
+    """Where a page's notice of what is missing links to: the gap ledger page, when the book has one."""
+    from .gaps import LEDGER_PAGE
+
+    has_ledger_page = any(d.with_suffix("").as_posix() == LEDGER_PAGE for d in project.toc_documents())
+    return Path(LEDGER_PAGE).name + ".md" if has_ledger_page else None
+
+
+def pruned_page(page, executed: Path, year: int, link: str | None, lang: str = "en") -> tuple[dict, list, str]:
+    """(the executed page, pruned, in the book's language; its gaps; its title)."""
+    from .i18n import cells_in
+    from .pruning import glued_values, prune_page
+
+    nb = cells_in(json.loads(executed.read_text(encoding="utf-8")), lang)
+    nb, page_gaps = prune_page(nb, year, link)
+    return nb, page_gaps, _title(nb, glued_values(nb)) or page.name
 
 
 def _regular_only(folder: str, names: list[str]) -> list[str]:
@@ -155,23 +170,42 @@ def assemble_static(project: Project, year: int, pages: list, dest: Path, lang: 
 
 
 def assemble_pages(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
-                   dest: Path, lang: str = "en") -> list[str]:
-    """Into a source made by ``assemble_static``: each executed page, pruned, and the gap ledger. Returns the
-    ledger's lines."""
+                   dest: Path, lang: str = "en", done: dict | None = None) -> list[str]:
+    """Into a source made by ``assemble_static``: each executed page, pruned, and the gap ledger. ``done``: pages
+    pruned and written already (``assemble_cached_pages``). Returns the ledger's lines."""
     from .gaps import LEDGER_MARKER, ledger_markdown
 
-    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang)
+    done = done or {}
+    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang, done)
     for rel, nb in notebooks.items():
-        nb = without_run_metadata(nb)
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # compact: without indent, json's C encoder writes it (several times faster; Sphinx reads either)
-        target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+        if rel not in done:
+            write_page(dest / rel, nb)
     for page in dest.rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         if LEDGER_MARKER in text:
             page.write_text(text.replace(LEDGER_MARKER, ledger_markdown(lines, year, titles)), encoding="utf-8")
     return lines
+
+
+def assemble_cached_pages(project: Project, year: int, pages: list, executed: dict[str, Path], dest: Path,
+                          lang: str = "en") -> dict:
+    """Into a source made by ``assemble_static``, while other pages execute: the pages whose execution was reused
+    (``executed``: {page rel: executed notebook}, files this build does not change), pruned. Returns them for
+    ``assemble_pages``'s ``done``."""
+    link = ledger_link(project)
+    done = {}
+    for page in pages:
+        rel = page.rel.as_posix()
+        if rel in executed:
+            done[rel] = pruned_page(page, executed[rel], year, link, lang)
+            write_page(dest / rel, done[rel][0])
+    return done
+
+
+def write_page(target: Path, nb: dict) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # compact: without indent, json's C encoder writes it (several times faster; Sphinx reads either)
+    target.write_text(json.dumps(without_run_metadata(nb), ensure_ascii=False), encoding="utf-8")
 
 
 def without_run_metadata(nb: dict) -> dict:
