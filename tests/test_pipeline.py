@@ -280,3 +280,31 @@ print("force", type(client) is real.NotebookClientDirect, real.__file__.endswith
                           env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:3] == ["before []", "off True", "force True True True"]
+
+
+def test_pages_pruned_while_others_execute_make_the_same_source(minibook):
+    """The pages whose execution is reused are pruned and written while other pages run; the source assembled that
+    way is the same bytes as the one assembled all at once after execution."""
+    from helpers.cache import ExecutionCache
+    from helpers.execute import Outcome
+    from helpers.i18n import set_language
+    from helpers.pages import edition_pages
+    from helpers.project import Project
+    from helpers.publish import assemble_cached_pages, assemble_pages, assemble_static
+
+    build(minibook, "--year", "2030")
+    set_language("en")
+    project = Project(minibook)
+    pages = edition_pages(project, 2030)
+    cache = ExecutionCache(minibook, 2030, "en")
+    executed = {p.rel.as_posix(): cache.executed_path(p.rel) for p in pages}
+    outcomes = [Outcome(rel, "cached", 0.0, data_files={}) for rel in executed]
+    at_once, meanwhile = minibook / "_at_once", minibook / "_meanwhile"
+    for dest in (at_once, meanwhile):
+        assemble_static(project, 2030, pages, dest, "en")
+    lines = assemble_pages(project, 2030, pages, outcomes, executed, at_once, "en")
+    reused = {rel: path for rel, path in executed.items() if rel != "book/alpha.ipynb"}
+    done = assemble_cached_pages(project, 2030, pages, reused, meanwhile, "en")
+    assert sorted(done) == sorted(reused) and (meanwhile / "book/beta.ipynb").is_file()
+    assert assemble_pages(project, 2030, pages, outcomes, executed, meanwhile, "en", done) == lines
+    assert _files(meanwhile) == _files(at_once)
