@@ -97,6 +97,9 @@ def main() -> int:
     import sphinx_external_toc  # noqa: F401
 
     warm_up()
+    # Frozen now, not only at the build: sphinx-external-toc's setup searches gc.get_objects() for Sphinx's toctree
+    # collector, which is created after this point; the frozen imports are not listed (0.02 s less)
+    gc.freeze()
 
     step = _next_step()
     if step not in STEPS:
