@@ -182,29 +182,31 @@ def main(argv: list[str] | None = None) -> int:
         env = {"PYTHONPATH": str(REPO / "src")}
         runs = range(args.runs)
         results: dict[str, float] = {}
+        samples: dict[str, list[float]] = {}  # every run's time: the machine's speed drifts; medians hide it
 
         cold = []
         for _ in runs:
             shutil.rmtree(project / "_build", ignore_errors=True)
             cold.append(timed(build_command(year), project, env)[0])
-        results["cold_s"] = median(cold)
+        results["cold_s"], samples["cold_s"] = median(cold), cold
         # memory in one more cold build, not timed: reading every process's memory maps every 50 ms takes CPU
         shutil.rmtree(project / "_build", ignore_errors=True)
         _, (peak_rss, peak_pss) = timed(build_command(year), project, env, measure_rss=True)
         results["peak_rss_mb"] = round(peak_rss, 1)
         results["peak_pss_mb"] = round(peak_pss, 1)
 
-        results["noop_s"] = median([timed(build_command(year), project, env)[0] for _ in runs])
+        noop = [timed(build_command(year), project, env)[0] for _ in runs]
+        results["noop_s"], samples["noop_s"] = median(noop), noop
         edit_times = []
         for run in runs:
             edit_notebook(notebook, run)
             edit_times.append(timed(build_command(year), project, env)[0])
-        results["edit_one_s"] = median(edit_times)
+        results["edit_one_s"], samples["edit_one_s"] = median(edit_times), edit_times
         data_times = []
         for run in runs:
             edit_data(dataset, run)
             data_times.append(timed(build_command(year), project, env)[0])
-        results["edit_data_s"] = median(data_times)
+        results["edit_data_s"], samples["edit_data_s"] = median(data_times), data_times
 
         # the time --pdf adds: the book unchanged, its HTML up to date, the PDF made from it (target: <= cold)
         chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -213,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in runs:
                 timed(build_command(year), project, env)  # the plain book, without the PDF
                 pdf_times.append(timed(build_command(year, "--pdf"), project, env)[0])
-            results["pdf_s"] = median(pdf_times)
+            results["pdf_s"], samples["pdf_s"] = median(pdf_times), pdf_times
 
         jb_times = []
         jb = Path(sys.executable).with_name("jupyter-book")
@@ -222,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             command = [str(jb), "build", str(source), "--path-output", str(project / "_jb" / "out"), "--builder",
                        "html", *STRICT_FLAGS]
             jb_times.append(timed(command, project, {**env, "RESULTSBOOK_ROOT": str(project)})[0])
-        results["jupyterbook_s"] = median(jb_times)
+        results["jupyterbook_s"], samples["jupyterbook_s"] = median(jb_times), jb_times
 
     ratios = {
         "cold_vs_jupyterbook": round(results["cold_s"] / results["jupyterbook_s"], 3),
@@ -232,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if "pdf_s" in results:
         ratios["pdf_vs_cold"] = round(results["pdf_s"] / results["cold_s"], 3)
-    report = {**results, "ratios": ratios, "runs": args.runs, "year": year, "notebooks": len(notebooks),
+    report = {**results, "ratios": ratios, "samples": {k: [round(v, 3) for v in vs] for k, vs in samples.items()},
+              "runs": args.runs, "year": year, "notebooks": len(notebooks),
               "cores": os.cpu_count(), "edited_notebook": notebook.relative_to(project).as_posix(),
               "edited_dataset": dataset.relative_to(project).as_posix()}
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -242,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
           f"median of {args.runs} run(s)")
     for key in ("cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s", "pdf_s"):
         shown = f"{results[key]:>9.2f} s" if key in results else "  not measured (no Chromium)"
+        if len(samples.get(key, [])) > 1:
+            shown += f"   (runs {min(samples[key]):.2f}-{max(samples[key]):.2f} s)"
         print(f"  {key:<16}{shown}")
     print(f"  {'peak_rss_mb':<16}{results['peak_rss_mb']:>9.1f} MB   (summed RSS; target <= {RSS_TARGET_MB:.0f} MB: "
           f"{'met' if results['peak_rss_mb'] <= RSS_TARGET_MB else 'MISSED'})")

@@ -23,6 +23,7 @@ def test_benchmark_script_writes_every_figure(tmp_path):
     assert set(results["ratios"]) >= {"cold_vs_jupyterbook", "noop_vs_cold", "edit_one_vs_cold"}
     for key in KEYS:
         assert key in done.stdout
+    assert all(len(results["samples"][k]) == 1 and results["samples"][k][0] > 0 for k in KEYS - {"peak_rss_mb"})
 
 
 def test_jupyter_books_side_renders_the_same_english_pages(tmp_path):
