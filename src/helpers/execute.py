@@ -279,9 +279,10 @@ FINISHING_CELL = {
 
 def _with_finishing_cell(source: Path, folder: Path) -> Path:
     """A copy of the notebook with page.finish() as its last cell (hidden from readers), told which notebook it
-    finishes (its Markdown names the values the page needs)."""
+    finishes (its Markdown names the values the page needs): by its name, as the kernel runs in the notebook's
+    folder (the published notebook then names no folder of the machine that built it)."""
     nb = json.loads(source.read_text(encoding="utf-8"))
-    nb["cells"].append(dict(FINISHING_CELL, source=FINISHING_CELL["source"].format(notebook=str(source))))
+    nb["cells"].append(dict(FINISHING_CELL, source=FINISHING_CELL["source"].format(notebook=source.name)))
     fd, name = tempfile.mkstemp(prefix=".src-", suffix=".ipynb", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(nb, fh)
