@@ -206,6 +206,7 @@ def test_about_page_reports_each_build_without_sphinx_rereading_it(minibook):
     assert about_source.stat().st_mtime_ns == before
     about = (minibook / "_build/2030/html/book/about.html").read_text()
     assert "2 (1 executed in this build, 1 reused from the cache)" in about
+    assert "none: the project is not a Git checkout" in about  # the fixture's copy is not one
     assert "<!-- rb-build" not in about
     row = about[about.index("book/beta.ipynb"):]
     assert row.index("cached") < row.index("</tr>")  # beta's row says it came from the cache

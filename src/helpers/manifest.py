@@ -23,12 +23,13 @@ BUILD_EXECUTION = "<!-- rb-build-execution -->"
 
 
 def git_commit(root: Path) -> str:
+    """The commit checked out in ``root``, or "" when it is not a Git checkout (the About page then says so)."""
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=10)
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() if out.returncode == 0 else "unknown"
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
 
 
 @lru_cache(maxsize=1)
@@ -119,7 +120,8 @@ def render_build_record(manifest: BuildManifest) -> dict[str, str]:
     executed = sum(o.status == "executed" for o in manifest.outcomes)
     cached = sum(o.status == "cached" for o in manifest.outcomes)
     summary = [[escape(msg("about.edition")), str(manifest.year)],
-               [escape(msg("about.commit")), code(manifest.commit)],
+               [escape(msg("about.commit")), code(manifest.commit) if manifest.commit
+                else escape(msg("about.no_commit"))],
                [escape(msg("about.built")), escape(manifest.built_at)],
                [escape(msg("about.notebooks")), escape(msg("about.notebook_counts", total=len(manifest.outcomes),
                                                            executed=executed, cached=cached))]]
