@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import nbformat
@@ -33,6 +34,7 @@ def test_cold_build_then_everything_cached(minibook):
     assert index.is_file() and str(index) in first.stdout
     page = (minibook / "_build/2030/html/book/alpha.html").read_text()
     assert "Alpha 2030" in page and "7,301" in page and "12.5" in page
+    assert re.search(r'_static/mystnb\.[0-9a-f]+\.css\?v=', page)  # as every later build links it
     # nothing published names a folder of the machine that built it (the executed notebooks included)
     leaks = [p.relative_to(minibook) for p in (minibook / "_build/2030/html").rglob("*")
              if p.is_file() and str(minibook).encode() in p.read_bytes()]

@@ -10,6 +10,9 @@
   editions built, which ``helpers.publish`` writes: the header's edition switcher links the same page in each.
 - Words removed from a page leave the search index: Sphinx prunes a re-read page from each word's list but
   keeps the word itself, so removed text stayed in searchindex.js.
+- MyST-NB's stylesheet is in the output before any page is written: MyST-NB copies it when the build ends, so a
+  fresh build's pages linked it without the checksum Sphinx adds to a file already there (``?v=``) and a later
+  build's pages with it; the same book came out in other bytes depending on its history.
 """
 
 from __future__ import annotations
@@ -92,8 +95,19 @@ def name_the_page(app, pagename, templatename, context, doctree) -> None:
     context["metatags"] = context.get("metatags", "") + f'\n<meta name="rb-page" content="{html.escape(pagename)}">'
 
 
+def myst_nb_stylesheet_first(app) -> None:
+    if getattr(app.builder, "format", None) == "html":
+        import os
+
+        from myst_nb.sphinx_ext import add_global_html_resources  # MyST-NB's own copy, made earlier
+
+        os.makedirs(os.path.join(app.builder.outdir, "_static"), exist_ok=True)
+        add_global_html_resources(app, None)
+
+
 def setup(app):
     drop_pruned_words()
+    app.connect("builder-inited", myst_nb_stylesheet_first)
     app.connect("builder-inited", edition_switcher_files)
     app.connect("html-page-context", name_the_page)
     for language in numbers_as_printed_languages():
