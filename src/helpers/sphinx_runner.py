@@ -21,8 +21,8 @@ import types
 STEPS = ("init", "go")
 # This process imports while the notebooks' kernels run, and has time to spare: it usually waits for its ``go``.
 # At a lower priority it yields the cores to the kernels and the build (the critical path) and still has them to
-# itself when it builds (by then nothing else runs). Measured on 2 cores: edit-one 1.32 -> 1.25 s at niceness 5
-# (12: 1.30 s).
+# itself when it builds (by then nothing else runs). Measured on 2 cores with the import cuts below, against the
+# code before them: edit-one 1.32 -> 1.25 s at niceness 5, 1.30 -> 1.27 s at 12.
 NICENESS = 5
 
 # MyST-NB's notebook-execution clients, by module: the book's Sphinx never executes (papermill ran the pages and
