@@ -330,10 +330,10 @@ def inputs_key(config: BuildConfig, executed: dict[str, Path], commit: str, help
 class WhileWaiting:
     """Work a build does while it waits, where a core is free. While notebooks run, in a thread (the main thread only
     waits on the workers): the part of the Sphinx source no execution changes (``assemble_static``) and the pages
-    whose execution is reused, pruned (``assemble_cached_pages``). While Sphinx
-    builds (one core busy): a copy of Sphinx's previous output, which then only needs the files Sphinx wrote
-    (``refresh_copy``). Measured: a tenth of a one-notebook edit. A build with nothing to execute assembles in
-    line, only once it knows the book changed."""
+    whose execution is reused, pruned (``assemble_cached_pages``). While Sphinx builds (one core busy): a copy of
+    Sphinx's previous output, which then only needs the files Sphinx wrote (``refresh_copy``). Measured: a tenth
+    of a one-notebook edit. A build with nothing to execute assembles in line, only once it knows the book
+    changed."""
 
     def __init__(self, config: BuildConfig, source: Path, built: Path, html: Path, background: bool,
                  cached: list[str]):
