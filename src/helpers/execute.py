@@ -395,7 +395,7 @@ def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | 
         server = KernelServer(src_dir)  # imports while the first kernels are asked for
     if kernels is None:
         kernels = kernel_supply(root, pending, jobs, src_dir, server)
-    workers = max(1, min(jobs, len(pending)))
+    workers = kernels.workers
     todo: queue.Queue = queue.Queue()
     done: queue.Queue = queue.Queue()
     for job in pending:

@@ -3,8 +3,8 @@
 A kernel is a separate process; its environment is the one channel Jupyter gives a build to tell it something. The
 build tells each kernel where the project is, the digests of the data it validates and where to report what the
 notebook reads (the early Sphinx process is told what to do on its standard input: ``helpers.sphinx_runner``).
-The helpers report every input a notebook's output depends on: each file read, and each folder listed (the list of editions, the framework cycles), so the execution cache can tell when a
-page is stale (``helpers.cache``).
+The helpers report every input a notebook's output depends on: each file read, and each folder listed (the list
+of editions, the framework cycles), so the execution cache can tell when a page is stale (``helpers.cache``).
 """
 
 from __future__ import annotations

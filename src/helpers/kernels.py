@@ -39,8 +39,8 @@ PROVISIONER = "resultsbook-forked"
 INLINE = "module://matplotlib_inline.backend_inline"  # the backend ipykernel chooses when MPLBACKEND is unset
 PRELOAD = ["numpy", "pandas", "matplotlib", "matplotlib.font_manager", "matplotlib.figure", "matplotlib.colors",
            "matplotlib.backends.backend_svg", "matplotlib.backends.backend_agg", "yaml", "ipykernel.kernelapp",
-           "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "IPython.core.interactiveshell", "helpers.page", "helpers.data",
-           "helpers.charts", "helpers.framework", "helpers.trends", "helpers.audit"]
+           "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "IPython.core.interactiveshell", "helpers.page",
+           "helpers.data", "helpers.charts", "helpers.framework", "helpers.trends", "helpers.audit"]
 LAUNCHER = "ipykernel_launcher"
 
 
