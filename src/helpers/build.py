@@ -18,7 +18,7 @@ from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
 from .publish import SphinxRun, assemble_pages, book_key, book_root, can_initialise_early, fill_about_page, \
-    empty_trash, fill_build_record, publish, recover_interrupted_publish, removed_extras, sync_tree
+    empty_trash, fill_build_record, publish, touch_root_page_if_assets_changed, recover_interrupted_publish, removed_extras, sync_tree
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
@@ -440,7 +440,7 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
     if config.force or toc_changed:  # a page that left the book must leave its HTML and search entries too
         shutil.rmtree(work, ignore_errors=True)
     gone = removed_extras(source, work / "src")  # a removed data file must leave the book too
-    sync_tree(source, work / "src")
+    touch_root_page_if_assets_changed(work / "src", sync_tree(source, work / "src"))
     (work / SPHINX_RUNNING).touch()
     try:
         with phase("sphinx"):

@@ -1,8 +1,9 @@
 """The execution cache: one executed copy per notebook and edition, with the inputs it was made from.
 
 A cached execution is valid when
-- its *static key* matches: the notebook's source, the injected parameters, the ``helpers``
-  source and the pinned requirements; and
+- its *static key* matches: the notebook's source, the injected parameters, every file under ``helpers``
+  (code, message catalogues, anything a kernel can read there), the pinned requirements and the ``execute``
+  settings of _config.yml; and
 - every data file the notebook read during that execution (recorded by ``helpers.data``)
   still has the same sha256.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 from .fingerprint import notebook_source_digest, sha256_bytes, sha256_file, tree_digest
 from .inputs import input_digest
 
-CACHE_FORMAT = 3  # 3: executed in real kernels; inputs include folder listings
+CACHE_FORMAT = 4  # 4: every helpers file and the execute settings in the key
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ExecutionInputs:
     parameters: dict
     helpers_digest: str
     requirements_digest: str
+    settings_digest: str = ""  # the execute section of _config.yml (helpers.cache.execution_settings_digest)
 
     def static_key(self) -> str:
         payload = {
@@ -39,6 +41,7 @@ class ExecutionInputs:
             "parameters": self.parameters,
             "helpers": self.helpers_digest,
             "requirements": self.requirements_digest,
+            "settings": self.settings_digest,
         }
         return sha256_bytes(json.dumps(payload, sort_keys=True).encode())
 
@@ -65,10 +68,20 @@ def helpers_location(root: Path) -> tuple[Path, Path | None]:
 
 
 def project_digests(root: Path, helpers_dir: Path) -> tuple[str, str]:
-    """(helpers source digest, requirements digest) for the project."""
+    """(helpers digest, requirements digest) for the project. The helpers digest covers every file under the
+    helpers folder, not only its code: a kernel reads the message catalogues (chart titles, captions) there too."""
     requirements = root / "requirements.txt"
     req = sha256_file(requirements) if requirements.is_file() else sha256_bytes(b"")
-    return tree_digest(helpers_dir, "*.py"), req
+    return tree_digest(helpers_dir), req
+
+
+def execution_settings_digest(root: Path) -> str:
+    """The ``execute`` section of _config.yml, which changes how (and whether) a page's execution ends."""
+    from .project import read_yaml
+
+    config = root / "_config.yml"
+    settings = ((read_yaml(config) or {}).get("execute") or {}) if config.is_file() else {}
+    return sha256_bytes(json.dumps(settings, sort_keys=True, default=str).encode())
 
 
 class ExecutionCache:

@@ -20,7 +20,7 @@ from .schema import DatasetMeta, build_schema, read_meta
 
 from .inputs import VALIDATED as VALIDATED_ENV  # the build's digest of the folder it validated (see helpers.inputs)
 from .inputs import record_file as record_dependency
-from .inputs import record_lines, record_rows
+from .inputs import record_lines, record_listing, record_rows
 
 
 _DATASET_GAPS: dict[str, str] = {}  # datasets a notebook asked for that the edition lacks (see page.finish)
@@ -235,6 +235,7 @@ class Edition:
         """The datasets in this folder (a cycle's framework.yml describes the cycle, not a dataset)."""
         if not self.folder.is_dir():
             return []
+        record_listing(self.folder)  # a page listing datasets is stale when one is added or removed
         return sorted(p.stem for p in self.folder.glob("*.yml") if p.name != "framework.yml")
 
     def rows(self, name: str) -> list[dict] | None:

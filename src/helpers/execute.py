@@ -16,7 +16,7 @@ import traceback as tb
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import CacheRecord, ExecutionCache, ExecutionInputs
+from .cache import CacheRecord, ExecutionCache, ExecutionInputs, execution_settings_digest
 from .inputs import input_digest, kernel_environment, read_inputs
 
 AHEAD = 2  # kernels started ahead of their notebooks (see KernelSupply): 3 measured no faster, and each holds memory
@@ -317,7 +317,8 @@ def plan_notebooks(root: Path, year: int, pages: list, *, force: bool, helpers_d
         rel = page.rel
         injected = {"lang": lang, **page.parameters}
         parameters = {"year": year, **injected}
-        key = ExecutionInputs(root / page.notebook, parameters, helpers_digest, requirements_digest).static_key()
+        key = ExecutionInputs(root / page.notebook, parameters, helpers_digest, requirements_digest,
+                              execution_settings_digest(root)).static_key()
         record = None if force else cache.lookup(rel, key)
         if record is not None:
             outcomes[rel.as_posix()] = Outcome(rel.as_posix(), "cached", record.seconds, data_files=record.data_files)

@@ -246,6 +246,8 @@ def fill_build_record(html_dir: Path, about_pages: list[Path], manifest: BuildMa
     record = render_build_record(manifest)
     for rel in about_pages:
         page = html_dir / rel.with_suffix(".html")
+        if not page.is_file():  # a Markdown file in book/ that the table of contents leaves out
+            continue
         text = page.read_text(encoding="utf-8")
         for place, html in record.items():
             text = text.replace(place, html)
@@ -335,12 +337,13 @@ def removed_extras(source: Path, previous: Path) -> list[Path]:
     return [p.relative_to(old) for p in old.rglob("*") if p.is_file() and not (new / p.relative_to(old)).is_file()]
 
 
-def sync_tree(source: Path, target: Path) -> int:
-    """Make ``target`` a copy of ``source``, touching only files whose bytes differ; returns how many changed.
+def sync_tree(source: Path, target: Path) -> list[Path]:
+    """Make ``target`` a copy of ``source``, touching only files whose bytes differ; returns the paths (in
+    ``target``) written or removed.
 
     Unchanged files keep their modification times, so Sphinx re-reads only the pages that changed.
     """
-    changed = 0
+    changed: list[Path] = []
     target.mkdir(parents=True, exist_ok=True)
     wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()}
     for rel in sorted(wanted):
@@ -348,15 +351,29 @@ def sync_tree(source: Path, target: Path) -> int:
         if not dst.is_file() or dst.stat().st_size != src.stat().st_size or dst.read_bytes() != src.read_bytes():
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dst)
-            changed += 1
+            changed.append(rel)
     for path in sorted(target.rglob("*"), reverse=True):
         rel = path.relative_to(target)
         if path.is_file() and rel not in wanted:
             path.unlink()
-            changed += 1
+            changed.append(rel)
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
     return changed
+
+
+def touch_root_page_if_assets_changed(source: Path, changed: list[Path]) -> None:
+    """Sphinx copies static and extra files only at the end of a build that writes at least one page: with no page
+    changed it stops at "no targets are out of date", and an edited stylesheet or data file would never reach the
+    book. When a file other than a page changed, the root page is marked changed so that the build runs whole."""
+    if all(rel.suffix in (".ipynb", ".md") and rel.parts[0] != EXTRA_DIR for rel in changed):
+        return
+    root = (read_yaml(source / "_toc.yml") or {}).get("root", "")
+    for suffix in (".ipynb", ".md"):
+        page = source / f"{root}{suffix}"
+        if root and page.is_file():
+            os.utime(page)
+            return
 
 
 def copy_noting(source: Path, target: Path) -> dict[Path, tuple[int, int]]:
