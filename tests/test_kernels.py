@@ -61,7 +61,7 @@ def test_the_probe_notebook_runs_exactly_as_stock_papermill_and_ipykernel(tmp_pa
         km = start_kernel(server.address, tmp_path / "kernel.log", dict(os.environ), tmp_path)
         assert type(km.provisioner).__name__ == "ForkedProvisioner"
         with pytest.raises(PapermillExecutionError):
-            run_notebook(probe, tmp_path / "ours.ipynb", {}, cwd=tmp_path, km=km, timeout=60)
+            run_notebook(probe, tmp_path / "ours.ipynb", {}, km=km, timeout=60)
         stop_kernel(km)
     finally:
         server.stop()
@@ -70,7 +70,7 @@ def test_the_probe_notebook_runs_exactly_as_stock_papermill_and_ipykernel(tmp_pa
     Path(f"{gone}.failed").touch()  # what a server that could not start leaves
     km = start_kernel(str(gone), tmp_path / "kernel.log", dict(os.environ), tmp_path)
     with pytest.raises(PapermillExecutionError):
-        run_notebook(probe, tmp_path / "fallback.ipynb", {}, cwd=tmp_path, km=km, timeout=60)
+        run_notebook(probe, tmp_path / "fallback.ipynb", {}, km=km, timeout=60)
     stop_kernel(km)
     stock, ours = outputs(tmp_path / "stock.ipynb"), outputs(tmp_path / "ours.ipynb")
     assert ours == stock

@@ -130,6 +130,8 @@ def failure_report(outcomes: list[Outcome], colour: bool = False) -> str:
         parts.append(f"\n=== {o.notebook} failed at {where}: {o.error}")
         if head:
             parts.append(f"    cell starts: {head}")
+        if o.kept:
+            parts.append(f"    the notebook with the outputs it produced: {o.kept}")
         parts.append(o.traceback.rstrip())
     text = "\n".join(parts)
     return text if colour else ANSI.sub("", text)

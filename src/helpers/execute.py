@@ -35,6 +35,7 @@ class Outcome:
     cell_source: str = ""
     error: str = ""  # "ExceptionName: message"
     traceback: str = ""
+    kept: Path | None = None  # the failed notebook, with the outputs it produced
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,10 @@ def _source_cell_position(executed: dict, failing_index: int) -> tuple[int, str]
 
 def _execute_job(job: Job, kernels: "KernelSupply") -> Outcome:
     """Execute one notebook (in a worker thread) in a fresh kernel, store the result in the cache."""
-    rel = job.page_rel.as_posix()
-    from .i18n import DEFAULT
+    from papermill.exceptions import PapermillExecutionError
 
-    cache = ExecutionCache(job.root, job.year, dict(job.parameters).get("lang", DEFAULT))
+    rel = job.page_rel.as_posix()
+    cache = ExecutionCache(job.root, job.year, dict(job.parameters)["lang"])
     cache.folder.mkdir(parents=True, exist_ok=True)
     source = job.root / job.notebook_rel
     fd, out_name = tempfile.mkstemp(prefix=".run-", suffix=".ipynb", dir=cache.folder)
@@ -87,32 +88,26 @@ def _execute_job(job: Job, kernels: "KernelSupply") -> Outcome:
     out_path = Path(out_name)
     run_source = _with_finishing_cell(source, cache.folder)
     start = time.perf_counter()
-    km, deps_file = kernels.take(source.parent)
-    # imported once the kernel is starting (the first import takes a quarter of a second)
-    from papermill.exceptions import PapermillExecutionError
-
+    km = deps_file = None
     try:
-        run_notebook(run_source, out_path, {"year": job.year, **dict(job.parameters)}, cwd=source.parent, km=km,
-                     timeout=job.timeout)
-    except PapermillExecutionError as exc:
-        executed = _read_notebook(_keep_failed_copy(job, out_path))
-        cell, src = _source_cell_position(executed, exc.cell_index)
-        return Outcome(rel, "failed", time.perf_counter() - start, cell=cell, cell_source=src,
-                       error=f"{exc.ename}: {exc.evalue}", traceback="\n".join(exc.traceback))
-    except Exception as exc:  # a cell timed out, the kernel died, the notebook is unreadable, ...
-        executed = _read_notebook(_keep_failed_copy(job, out_path))
-        executed = executed if executed.get("cells") else _read_notebook(run_source)
-        running = _running_cell(executed, str(exc))
+        km, deps_file = kernels.take(source.parent)
+        run_notebook(run_source, out_path, {"year": job.year, **dict(job.parameters)}, km=km, timeout=job.timeout)
+    except Exception as exc:  # a cell raised or timed out, the kernel did not start or died, ...
+        kept = _keep_failed_copy(job, out_path)
+        executed = _read_notebook(kept)
+        if isinstance(exc, PapermillExecutionError):
+            running, error, trace = exc.cell_index, f"{exc.ename}: {exc.evalue}", "\n".join(exc.traceback)
+        else:
+            running, error, trace = _running_cell(executed, str(exc)), failure_cause(exc, job.timeout), tb.format_exc()
         cell, src = _source_cell_position(executed, running) if running is not None else (None, "")
-        error = f"{type(exc).__name__}: {exc}"
-        if type(exc).__name__ == "CellTimeoutError":
-            error = f"timed out: a cell ran longer than execute.timeout ({job.timeout} s in _config.yml)"
         return Outcome(rel, "failed", time.perf_counter() - start, cell=cell, cell_source=src,
-                       error=error, traceback=tb.format_exc())
+                       error=error, traceback=trace, kept=kept if executed.get("cells") else None)
     finally:
-        kernels.release(km)
-        data_rel = read_inputs(deps_file, job.root)
-        deps_file.unlink(missing_ok=True)
+        if km is not None:
+            kernels.release(km)
+        data_rel = read_inputs(deps_file, job.root) if deps_file else set()
+        if deps_file:
+            deps_file.unlink(missing_ok=True)
         run_source.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     nb = present_notebook(json.loads(out_path.read_text(encoding="utf-8")))
@@ -123,16 +118,53 @@ def _execute_job(job: Job, kernels: "KernelSupply") -> Outcome:
     return Outcome(rel, "executed", seconds, data_files=data_files)
 
 
-def run_notebook(source: Path, out: Path, parameters: dict, *, cwd: Path, km, timeout: int | None) -> None:
+def failure_cause(exc: BaseException, timeout: int | None) -> str:
+    """What stopped a notebook, naming the setting whose limit was reached when a wait ran out."""
+    text = str(exc)
+    if type(exc).__name__ == "CellTimeoutError" and "IOPub" in text:
+        return (f"the kernel sent no output for {IOPUB_WAIT} s while a cell was finishing (IOPUB_WAIT in "
+                f"helpers/execute.py, nbclient's iopub_timeout): the machine may be overloaded")
+    if type(exc).__name__ == "CellTimeoutError":
+        return f"timed out: a cell ran longer than execute.timeout ({timeout} s in _config.yml)"
+    if isinstance(exc, KernelStartError) or "didn't respond in" in text:
+        from .kernels import KERNEL_START_WAIT  # imported already: a kernel was asked for
+
+        return (f"the kernel did not start within {KERNEL_START_WAIT} s (KERNEL_START_WAIT in helpers/kernels.py, "
+                f"nbclient's startup_timeout): the machine may be overloaded ({exc.__cause__ or exc})")
+    return f"{type(exc).__name__}: {exc}"
+
+
+class KernelStartError(RuntimeError):
+    """No kernel could be started for a notebook."""
+
+
+# Waits that bound the machinery, not the notebook (execute.timeout bounds a cell). Generous, because a busy machine
+# is slow, not broken: nbclient's 4 s IOPub wait failed builds with both cores saturated by other processes.
+IOPUB_WAIT = 60  # seconds for a cell's last output after its reply (nbclient's iopub_timeout)
+
+
+def run_notebook(source: Path, out: Path, parameters: dict, *, km, timeout: int | None) -> None:
     """papermill's standard execution (nbclient, a python3 kernel) of one notebook in the kernel of ``km``.
 
-    The notebook is written once, at the end, rather than after every cell (papermill's default, which costs a
-    third of a short notebook's time). Raises what papermill raises."""
+    The notebook is written to ``out`` once, at the end (papermill's per-cell saving measured 5 s slower on a cold
+    build of both languages), and also when execution stops early: it then holds the outputs produced so far.
+    Raises what papermill raises."""
     import papermill as pm
+    from papermill.engines import papermill_engines
+    from papermill.execute import raise_for_execution_errors
+    from papermill.iorw import write_ipynb
 
-    pm.execute_notebook(str(source), str(out), parameters=parameters, kernel_name="python3", km=km, cwd=str(cwd),
-                        progress_bar=False, log_output=False, execution_timeout=timeout,
-                        request_save_on_cell_execute=False)
+    from .kernels import KERNEL_START_WAIT
+
+    nb = pm.execute_notebook(str(source), str(out), parameters=parameters, kernel_name="python3",
+                             prepare_only=True, progress_bar=False, log_output=False)
+    try:
+        nb = papermill_engines.execute_notebook_with_engine(
+            None, nb, kernel_name="python3", km=km, output_path=None, progress_bar=False, log_output=False,
+            execution_timeout=timeout, start_timeout=KERNEL_START_WAIT, iopub_timeout=IOPUB_WAIT)
+    finally:
+        write_ipynb(nb, str(out))  # nbclient fills the same notebook object cell by cell
+    raise_for_execution_errors(nb, str(out))
 
 
 def start_kernel(server: str | None, log: Path, env: dict, cwd: Path):
@@ -188,7 +220,11 @@ class KernelSupply:
         os.close(fd)
         # what the kernel inherits: where the project is and where to record what the notebook reads
         env = {**os.environ, **kernel_environment(self.root, Path(name), self.validated)}
-        km = start_kernel(self.server, self.log, env, cwd)
+        try:
+            km = start_kernel(self.server, self.log, env, cwd)
+        except Exception as exc:
+            Path(name).unlink(missing_ok=True)
+            raise KernelStartError(f"{type(exc).__name__}: {exc}") from exc
         with self.lock:
             closed = self.closed
             if not closed:

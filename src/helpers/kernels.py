@@ -101,7 +101,7 @@ class ForkedProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-KERNEL_START_WAIT = 30  # seconds a kernel may take to start (the server may still be importing)
+KERNEL_START_WAIT = 120  # seconds a kernel may take to start: generous, a busy machine is slow, not broken
 
 
 def request_kernel(server: str, args: list[str], env: dict, cwd: str, log: str,
