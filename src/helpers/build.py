@@ -137,8 +137,9 @@ def failure_report(outcomes: list[Outcome], colour: bool = False) -> str:
     return text if colour else ANSI.sub("", text)
 
 
-def build(config: BuildConfig, out=sys.stdout) -> Path:
-    """Build one edition; returns the published index.html. Raises InputError (2) or BuildError (1)."""
+def build(config: BuildConfig, out=sys.stdout, kernel_server=None) -> Path:
+    """Build one edition; returns the published index.html. Raises InputError (2) or BuildError (1).
+    ``kernel_server``: a warm kernel server the caller keeps between builds (``resultsbook preview``)."""
     from .i18n import set_language
 
     project, year = config.project, config.year
@@ -165,7 +166,7 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
         printer = SphinxRun(staging / "print-src", staging / "print-out", project.root,
                             builder="singlehtml") if config.pdf else None
         plan = plan_pages(config)
-        server = start_kernel_server(config, plan)
+        server = kernel_server or start_kernel_server(config, plan)
         kernels = None
         try:
             kernels = start_kernels(config, plan, server)
@@ -183,7 +184,7 @@ def build(config: BuildConfig, out=sys.stdout) -> Path:
             sphinx.abort()  # a no-op after a build; otherwise the waiting process just exits
             if printer is not None:
                 printer.abort()
-            if server is not None:
+            if server is not None and server is not kernel_server:
                 server.stop()
             shutil.rmtree(staging, ignore_errors=True)
 

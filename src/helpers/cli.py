@@ -24,6 +24,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", default="all", help="the book's language: en (at _build/YEAR/html/), es (at "
                    "_build/YEAR/html/es/) or all (default: every language, English first)")
 
+    p = sub.add_parser("preview", help="serve one edition's book on 127.0.0.1, rebuild it whenever a source changes "
+                       "and reload the open page (Ctrl-C stops)")
+    p.add_argument("--year", help="edition to serve (default: the latest folder in data/)")
+    p.add_argument("--lang", default="en", help="the book's language: en (default) or es")
+    p.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0: any free port)")
+    p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one more than the cores)")
+
     n = sub.add_parser("new-year", help="start an edition: data/YEAR with every dataset's header and metadata")
     n.add_argument("year", help="the new edition's year")
     n.add_argument("--from", dest="source", help="edition to copy the structure from (default: the latest)")
@@ -57,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             for config in configs:
                 index = build(config)
                 print(f"Book ({config.lang}): {index}")
+        elif args.command == "preview":
+            from .build import BuildConfig
+            from .preview import serve
+
+            serve(BuildConfig.create(root, args.year, args.jobs, progress=False, lang=args.lang), args.port, sys.stdout)
         elif args.command == "new-year":
             from .newyear import new_year
             from .project import Project
