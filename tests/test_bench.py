@@ -8,7 +8,8 @@ import sys
 
 from conftest import FIXTURE, REPO
 
-KEYS = {"cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s", "peak_rss_mb"}
+KEYS = {"cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s", "peak_rss_mb", "preview_prose_s",
+        "preview_code_s", "make_book_cold_s", "make_book_noop_s", "pdf_s"}
 
 
 def test_benchmark_script_writes_every_figure(tmp_path):
@@ -20,7 +21,11 @@ def test_benchmark_script_writes_every_figure(tmp_path):
     results = json.loads(output.read_text())
     assert KEYS <= set(results)
     assert all(results[k] > 0 for k in KEYS)
-    assert set(results["ratios"]) >= {"cold_vs_jupyterbook", "noop_vs_cold", "edit_one_vs_cold"}
+    assert set(results["ratios"]) == {"cold_vs_jupyterbook", "noop_vs_cold", "edit_one_vs_cold", "edit_data_vs_cold",
+                                      "pdf_vs_cold"}
+    for target in ("target <= 0.25", "target <= 0.03", "target <= 0.4", "target <= 1.5 s", "target <= 2.5 s",
+                   "target <= 1024 MB"):
+        assert target in done.stdout, target
     for key in KEYS:
         assert key in done.stdout
     assert all(len(results["samples"][k]) == 1 and results["samples"][k][0] > 0 for k in KEYS - {"peak_rss_mb"})
