@@ -171,28 +171,15 @@ def test_publish_replaces_the_book_and_recovers_an_interrupted_swap(tmp_path):
     assert (target / "index.html").read_text() == "new"
 
 
-def test_a_replaced_book_is_deleted_in_the_background_and_leftovers_by_a_later_build(tmp_path):
-    import time
-
-    from helpers.publish import empty_trash
-
-    target, trash = tmp_path / "html", tmp_path / ".trash"
+def test_a_replaced_book_leaves_no_copy_behind(tmp_path):
+    target = tmp_path / "html"
     for text in ("first", "second"):
         new = tmp_path / "new"
         new.mkdir()
         (new / "index.html").write_text(text)
-        publish(new, target, trash=trash)
+        publish(new, target)
     assert (target / "index.html").read_text() == "second" and not (tmp_path / "html.previous").exists()
-    deadline = time.monotonic() + 10
-    while any(trash.iterdir()) and time.monotonic() < deadline:  # the detached deletion of the first book
-        time.sleep(0.05)
-    assert not any(trash.iterdir())
-    stopped = trash / "old-stopped"  # what a deletion that was stopped leaves
-    (stopped / "html").mkdir(parents=True)
-    empty_trash(trash, older_than=3600)
-    assert stopped.exists()  # perhaps still being deleted: left alone
-    empty_trash(trash, older_than=0)
-    assert not stopped.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["html"]
 
 
 def test_year_resolution(minibook):

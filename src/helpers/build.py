@@ -17,12 +17,11 @@ from .errors import BuildError, InputError
 from .execute import Outcome, run_notebooks
 from .manifest import BuildManifest, git_commit
 from .project import Project, resolve_year
-from .publish import SphinxRun, assemble_pages, book_key, book_root, can_initialise_early, fill_about_page, \
-    empty_trash, fill_build_record, publish, touch_root_page_if_assets_changed, recover_interrupted_publish, removed_extras, sync_tree
+from .publish import SphinxRun, assemble_pages, book_key, book_root, fill_about_page, publish, \
+    recover_interrupted_publish, removed_extras, sync_tree, touch_root_page_if_assets_changed
 
 
 SPHINX_RUNNING = ".sphinx-running"  # in the Sphinx work folder while Sphinx writes; left behind only by a kill
-TRASH = ".trash"  # in the build folder: replaced books, deleted in the background (helpers.publish.discard)
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,6 @@ def build(config: BuildConfig, out=sys.stdout, kernel_server=None) -> Path:
     phases.clear()
     with year_lock(config):
         recover_interrupted_publish(config.html_dir)
-        empty_trash(project.build_dir / TRASH)
         for leftover in (project.build_dir / ".staging").glob(f"{year}{config.suffix}-[0-9]*"):  # killed builds
             shutil.rmtree(leftover, ignore_errors=True)
         staging = project.build_dir / ".staging" / f"{year}{config.suffix}-{os.getpid()}"
@@ -157,9 +155,8 @@ def build(config: BuildConfig, out=sys.stdout, kernel_server=None) -> Path:
         if (work / SPHINX_RUNNING).exists():  # a build was killed while Sphinx wrote: its folder is suspect
             shutil.rmtree(work, ignore_errors=True)
         # The processes that import for a second or so start first, so that their imports overlap the validation:
-        # Sphinx (importing and, when nothing but pages changed, initialising; it builds only when told to;
-        # measured: edit-one 2.8-3.2 s with it, 5.1-5.6 s without, README), then the kernel server when several
-        # notebooks are out of date, and the kernels of the first notebooks. None of them runs a notebook or
+        # Sphinx (it builds only when told to; measured in benchmarks/README.md), then the kernel server when
+        # several notebooks are out of date, and the kernels of the first notebooks. None of them runs a notebook or
         # writes a page before the data is valid; when it is not, they are stopped unused.
         sphinx = SphinxRun(work / "src", work / "out", project.root)
         # with --pdf, the print edition's Sphinx (one page for the whole book) imports now too
@@ -170,14 +167,8 @@ def build(config: BuildConfig, out=sys.stdout, kernel_server=None) -> Path:
         kernels = None
         try:
             kernels = start_kernels(config, plan, server)
-            from .pages import edition_pages
-            from .publish import staged_toc
-
-            if not config.force and can_initialise_early(project, year, work, staged_toc(
-                    project, edition_pages(project, year), config.lang), config.lang):
-                sphinx.initialise()
             _validate(config)
-            return _build_locked(config, staging, started, out, sphinx, work, server, printer, plan, kernels)
+            return _build_stages(config, staging, started, out, sphinx, work, server, printer, plan, kernels)
         finally:
             if kernels is not None:
                 kernels.stop_all()
@@ -330,90 +321,16 @@ def inputs_key(config: BuildConfig, executed: dict[str, Path], commit: str, help
     return sha256_bytes("\n".join(parts).encode())
 
 
-class WhileWaiting:
-    """Work a build does while it waits, where a core is free. While notebooks run, in a thread (the main thread only
-    waits on the workers): the part of the Sphinx source no execution changes (``assemble_static``) and the pages
-    whose execution is reused, pruned (``assemble_cached_pages``). While Sphinx builds (one core busy): a copy of
-    Sphinx's previous output, which then only needs the files Sphinx wrote (``refresh_copy``). Measured: a tenth
-    of a one-notebook edit. A build with nothing to execute assembles in line, only once it knows the book
-    changed."""
-
-    def __init__(self, config: BuildConfig, source: Path, built: Path, html: Path, background: bool,
-                 cached: list[str]):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.config, self.source, self.built, self.html = config, source, built, html
-        self.cached = cached  # the pages whose execution is reused: their executed notebooks do not change
-        self.done: dict = {}  # those pages, pruned and in the source (publish.assemble_cached_pages)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="while-waiting") if background else None
-        self._future = self._pool.submit(self._assemble) if background else None
-        self._copied: dict | None = None
-
-    def _assemble(self) -> None:
-        from .cache import ExecutionCache
-        from .manifest import package_versions
-        from .pages import edition_pages
-        from .publish import assemble_cached_pages, assemble_static
-
-        project, year, lang = self.config.project, self.config.year, self.config.lang
-        pages = edition_pages(project, year)
-        assemble_static(project, year, pages, self.source, lang)
-        cache = ExecutionCache(project.root, year, lang)
-        self.done = assemble_cached_pages(project, year, pages, {rel: cache.executed_path(Path(rel))
-                                                                 for rel in self.cached}, self.source, lang)
-        package_versions()  # what the About page names (cached): looked up here, off the critical path
-
-    def source_ready(self) -> Path:
-        """The static source, made now if it was not made in the background."""
-        if self._future is None:
-            self._assemble()
-            self._future = self._pool = None
-        self.wait()
-        return self.source
-
-    def wait(self) -> None:
-        """Join the background work (raising what it raised); every path out of a build passes here."""
-        if self._pool is not None:
-            try:
-                self._future.result()
-            finally:
-                self._pool.shutdown()
-                self._pool = None
-
-    def copy_previous_output(self) -> None:
-        """While Sphinx builds: copy what it built last time (files it writes meanwhile are copied again after)."""
-        from .publish import copy_noting
-
-        if self.built.is_dir():
-            self._copied = copy_noting(self.built, self.html)
-
-    def publishable(self, built: Path) -> Path:
-        """The staged HTML: a copy of what Sphinx has just built (the files it wrote, on top of the earlier copy)."""
-        from .publish import refresh_copy
-
-        if self._copied is not None and self.built == built:
-            refresh_copy(built, self.html, self._copied)
-        else:
-            shutil.rmtree(self.html, ignore_errors=True)
-            shutil.copytree(built, self.html, copy_function=shutil.copyfile)  # bytes only: times are not needed
-        return self.html
-
-
-def _build_locked(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
-                  server, printer: SphinxRun | None = None, plan=None, kernels=None) -> Path:
-    meanwhile = WhileWaiting(config, staging / "src", work / "out" / "_build" / "html", staging / "html",
-                             background=bool(plan and plan[1]) and not config.force,
-                             cached=list(plan[0]) if plan else [])
-    try:
-        return _build_stages(config, staging, started, out, sphinx, work, server, printer, plan, meanwhile, kernels)
-    finally:
-        meanwhile.wait()
-
-
 def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphinx: SphinxRun, work: Path,
-                  server, printer: SphinxRun | None, plan, meanwhile: WhileWaiting, kernels) -> Path:
+                  server, printer: SphinxRun | None, plan, kernels) -> Path:
+    """After validation: execute → prune and assemble → Sphinx → PDF → publish, each stage in line."""
+    from .i18n import msg
+    from .publish import add_to_download_menu, assemble_static, carry_other_languages, root_redirect, \
+        write_edition_switchers
+
     project, year = config.project, config.year
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
+    # execute: reads the notebooks, the data and the cache; writes the cache
     pages, outcomes, executed = execute_pages(config, out, server, plan, kernels)
     commit = git_commit(project.root)
     index = config.html_dir / "index.html"
@@ -423,8 +340,10 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
     if not (config.force or config.strict) and index.is_file() and _same(inputs_file, inputs):
         print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
         return index
-    source = meanwhile.source_ready()
-    gap_lines = assemble_pages(project, year, pages, outcomes, executed, source, config.lang, meanwhile.done)
+    # assemble: the Sphinx source in staging/src, from the project and the executed pages (pruned to the data)
+    source = staging / "src"
+    assemble_static(project, year, pages, source, config.lang)
+    gap_lines = assemble_pages(project, year, pages, outcomes, executed, source, config.lang)
     if config.strict and gap_lines:
         raise InputError(f"--strict: the {year} edition has {len(gap_lines)} gap(s); the previous book is unchanged",
                          gap_lines)
@@ -435,9 +354,9 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
         print(f"Book for {year} is up to date ({time.perf_counter() - started:.1f} s).", file=out)
         return index
     manifest = BuildManifest(year, commit, outcomes, root=project.root)
-    about_pages = fill_about_page(source, manifest)
-    # Sphinx works in a persistent folder per edition so that it re-reads only changed pages; the result
-    # is copied out and published atomically. A failed or forced build starts that folder afresh.
+    fill_about_page(source, manifest)
+    # Sphinx: works in a persistent folder per edition so that it re-reads only changed pages; the result is
+    # copied out and published atomically. A failed or forced build starts that folder afresh.
     previous_toc = work / "src" / "_toc.yml"
     toc_changed = previous_toc.is_file() and previous_toc.read_bytes() != (source / "_toc.yml").read_bytes()
     if config.force or toc_changed:  # a page that left the book must leave its HTML and search entries too
@@ -448,7 +367,6 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
     try:
         with phase("sphinx"):
             sphinx.start()
-            meanwhile.copy_previous_output()
             built = sphinx.wait()
     except BaseException:  # a failed or interrupted Sphinx run leaves no half-updated work folder behind
         shutil.rmtree(work, ignore_errors=True)
@@ -456,26 +374,19 @@ def _build_stages(config: BuildConfig, staging: Path, started: float, out, sphin
     for rel in gone:
         (built / rel).unlink(missing_ok=True)
     (work / SPHINX_RUNNING).unlink()
-    html = meanwhile.publishable(built)
-    from .publish import add_to_download_menu
-
+    html = staging / "html"
+    shutil.copytree(built, html, copy_function=shutil.copyfile)  # bytes only: times are not needed
     notebooks = {p.name: f"notebooks/{p.notebook.as_posix()}" for p in pages}
-    from .i18n import msg
-    from .publish import root_redirect
-
     add_to_download_menu(html, msg("book.notebook_source"), "rb-notebook-link", notebooks.get)  # for analysts
-    fill_build_record(html, about_pages, manifest)
     root_redirect(html, config.lang, msg("book.title", year=year))
     if config.pdf:
         with phase("pdf"):
             make_pdf(config, work / "src", staging, html, printer)
     with phase("publish"):
-        from .publish import carry_other_languages, write_edition_switchers
-
         if config.lang == "en":  # the other languages' books live inside the English one: they stay as they are
             carry_other_languages(config.html_dir, html)
         write_edition_switchers(project.build_dir, year, config.lang, html)
-        publish(html, config.html_dir, trash=project.build_dir / TRASH)
+        publish(html, config.html_dir)
         key_file.write_text(key + "\n")
         inputs_file.write_text(inputs + "\n")
     timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())

@@ -43,20 +43,18 @@ def staged_config(project: Project, year: int, lang: str = "en") -> dict:
 
 
 def pruned_pages(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
-                 lang: str = "en", done: dict | None = None):
+                 lang: str = "en"):
     """Each executed page as the edition's data supports it (see ``helpers.pruning``), and the gap ledger.
-    ``done``: pages pruned already ({page rel: ``pruned_page``'s result}).
 
     Returns ({page rel: notebook dict}, ledger lines, {page name: title})."""
     from .gaps import ledger
 
-    done = done or {}
     link = ledger_link(project)
     data_files = {o.notebook: o.data_files or {} for o in outcomes}
     notebooks, found, titles = {}, [], {}
     for page in pages:
         rel = page.rel.as_posix()
-        nb, page_gaps, title = done.get(rel) or pruned_page(page, executed[rel], year, link, lang)
+        nb, page_gaps, title = pruned_page(page, executed[rel], year, link, lang)
         notebooks[rel] = nb
         found.append((page.name, page_gaps, data_files.get(rel, {})))
         titles[page.name] = title
@@ -170,36 +168,19 @@ def assemble_static(project: Project, year: int, pages: list, dest: Path, lang: 
 
 
 def assemble_pages(project: Project, year: int, pages: list, outcomes: list, executed: dict[str, Path],
-                   dest: Path, lang: str = "en", done: dict | None = None) -> list[str]:
-    """Into a source made by ``assemble_static``: each executed page, pruned, and the gap ledger. ``done``: pages
-    pruned and written already (``assemble_cached_pages``). Returns the ledger's lines."""
+                   dest: Path, lang: str = "en") -> list[str]:
+    """Into a source made by ``assemble_static``: each executed page, pruned, and the gap ledger. Returns the
+    ledger's lines."""
     from .gaps import LEDGER_MARKER, ledger_markdown
 
-    done = done or {}
-    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang, done)
+    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang)
     for rel, nb in notebooks.items():
-        if rel not in done:
-            write_page(dest / rel, nb)
+        write_page(dest / rel, nb)
     for page in dest.rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         if LEDGER_MARKER in text:
             page.write_text(text.replace(LEDGER_MARKER, ledger_markdown(lines, year, titles)), encoding="utf-8")
     return lines
-
-
-def assemble_cached_pages(project: Project, year: int, pages: list, executed: dict[str, Path], dest: Path,
-                          lang: str = "en") -> dict:
-    """Into a source made by ``assemble_static``, while other pages execute: the pages whose execution was reused
-    (``executed``: {page rel: executed notebook}, files this build does not change), pruned. Returns them for
-    ``assemble_pages``'s ``done``."""
-    link = ledger_link(project)
-    done = {}
-    for page in pages:
-        rel = page.rel.as_posix()
-        if rel in executed:
-            done[rel] = pruned_page(page, executed[rel], year, link, lang)
-            write_page(dest / rel, done[rel][0])
-    return done
 
 
 def write_page(target: Path, nb: dict) -> None:
@@ -229,35 +210,21 @@ def book_key(source: Path, commit: str, helpers_digest: str, requirements_digest
     return sha256_bytes("\n".join([tree_digest(source), commit, helpers_digest, requirements_digest]).encode())
 
 
-def fill_about_page(source: Path, manifest: BuildManifest) -> list[Path]:
-    """The About page's account of the build, in the Sphinx source; returns the pages filled (paths in it)."""
-    filled = []
+def fill_about_page(source: Path, manifest: BuildManifest) -> None:
+    """The About page's account of the build, in the Sphinx source: what the book was made from, and this build's
+    record (HTML tables of escaped text, ``render_build_record``)."""
     for page in source.rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         if ABOUT_MARKER in text:
-            page.write_text(text.replace(ABOUT_MARKER, render_about(manifest)), encoding="utf-8")
-            filled.append(page.relative_to(source))
-    return filled
-
-
-def fill_build_record(html_dir: Path, about_pages: list[Path], manifest: BuildManifest) -> None:
-    """Into the built About page(s) (paths of the Sphinx source, ``.md``): this build's record
-    (``render_build_record``) in place of its comments."""
-    record = render_build_record(manifest)
-    for rel in about_pages:
-        page = html_dir / rel.with_suffix(".html")
-        if not page.is_file():  # a Markdown file in book/ that the table of contents leaves out
-            continue
-        text = page.read_text(encoding="utf-8")
-        for place, html in record.items():
-            text = text.replace(place, html)
-        page.write_text(text, encoding="utf-8")
+            text = text.replace(ABOUT_MARKER, render_about(manifest))
+            for place, html in render_build_record(manifest).items():
+                text = text.replace(place, html)
+            page.write_text(text, encoding="utf-8")
 
 
 class SphinxRun:
     """A strict Jupyter Book build, started early (imports done while notebooks run), run on ``start()`` and
-    awaited with ``wait()``; told ``initialise()`` first, it also initialises Sphinx while it waits
-    (``helpers.sphinx_runner``)."""
+    awaited with ``wait()`` (``helpers.sphinx_runner``)."""
 
     def __init__(self, source: Path, output: Path, project_root: Path | None = None, builder: str = "html"):
         import tempfile
@@ -269,11 +236,6 @@ class SphinxRun:
         env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
                                         text=True, env=env)
-
-    def initialise(self) -> None:
-        """Let the waiting process initialise Sphinx now (its source's configuration and table of contents must
-        already be those of this build: see ``can_initialise_early``); it then builds on ``go``."""
-        self._tell("init\n")
 
     def _tell(self, line: str, last: bool = False) -> None:
         try:
@@ -314,18 +276,6 @@ class SphinxRun:
                 detail = detail.replace(f"{self.source}/", f"{self.project_root}/")
             raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
         return html
-
-
-def can_initialise_early(project: Project, year: int, work: Path, toc: str, lang: str = "en") -> bool:
-    """True when Sphinx may be initialised before this build's pages are in place: the previous build in
-    ``work`` used byte-identical configuration and table of contents (pages are then found by mtime)."""
-    config = yaml.safe_dump(staged_config(project, year, lang), sort_keys=False, allow_unicode=True)
-    try:
-        return ((work / "src" / "_config.yml").read_text(encoding="utf-8") == config
-                and (work / "src" / "_toc.yml").read_text(encoding="utf-8") == toc
-                and (work / "out" / "_build" / ".doctrees" / "environment.pickle").is_file())
-    except OSError:
-        return False
 
 
 def removed_extras(source: Path, previous: Path) -> list[Path]:
@@ -374,48 +324,6 @@ def touch_root_page_if_assets_changed(source: Path, changed: list[Path]) -> None
         if root and page.is_file():
             os.utime(page)
             return
-
-
-def copy_noting(source: Path, target: Path) -> dict[Path, tuple[int, int]]:
-    """Copy the files of ``source`` into ``target`` (a new folder), even while another process writes into
-    ``source``; returns each file's size and modification time as they were before it was copied, so that
-    ``refresh_copy`` copies again whatever was written after."""
-    noted: dict[Path, tuple[int, int]] = {}
-    for folder, _dirs, names in os.walk(source):
-        into = target / Path(folder).relative_to(source)
-        into.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            path = Path(folder) / name
-            stat = path.stat()
-            noted[path.relative_to(source)] = (stat.st_size, stat.st_mtime_ns)
-            shutil.copyfile(path, into / name)
-    return noted
-
-
-def refresh_copy(source: Path, target: Path, noted: dict[Path, tuple[int, int]]) -> int:
-    """Make ``target``, copied from ``source`` by ``copy_noting``, a copy of ``source`` as it is now: the files
-    written since (another size or modification time, as rsync decides), the new ones, and no file ``source`` no
-    longer has. Returns how many files were copied or removed."""
-    changed = 0
-    present = set()
-    for folder, _dirs, names in os.walk(source):
-        for name in names:
-            path = Path(folder) / name
-            rel = path.relative_to(source)
-            present.add(rel)
-            stat = path.stat()
-            if noted.get(rel) != (stat.st_size, stat.st_mtime_ns):
-                (target / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target / rel)
-                changed += 1
-    for rel in set(noted) - present:
-        (target / rel).unlink(missing_ok=True)
-        changed += 1
-        for parent in (target / rel).parents:  # a folder left empty goes too, as it went from ``source``
-            if parent == target or (source / parent.relative_to(target)).is_dir() or any(parent.iterdir()):
-                break
-            parent.rmdir()
-    return changed
 
 
 EDITIONS_SCRIPT = Path("_static") / "rb-editions.js"  # loaded by every page (helpers.sphinx_ext)
@@ -504,9 +412,8 @@ def write_edition_switchers(build_dir: Path, year: int, lang: str, staged_html: 
         os.replace(tmp, script)
 
 
-def publish(new_html: Path, target: Path, trash: Path | None = None) -> None:
-    """Replace ``target`` with ``new_html``; the old book stays in place until the new one is complete. The old
-    book then goes to ``trash`` (``discard``), or is deleted here without one."""
+def publish(new_html: Path, target: Path) -> None:
+    """Replace ``target`` with ``new_html``; the old book stays in place until the new one is complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
     previous = target.with_name(target.name + ".previous")
     if previous.exists():
@@ -515,40 +422,7 @@ def publish(new_html: Path, target: Path, trash: Path | None = None) -> None:
         os.replace(target, previous)
     os.replace(new_html, target)  # same filesystem: a rename
     if previous.exists():
-        if trash is None:
-            shutil.rmtree(previous)
-        else:
-            discard(previous, trash)
-
-
-def discard(folder: Path, trash: Path) -> None:
-    """Move ``folder`` into ``trash`` (a rename) and delete it there in a process of its own, which may outlive the
-    build by a moment, as git's automatic gc does: deleting an old book's hundreds of files took 0.05 to 0.08 s of
-    every build. What an interrupted deletion leaves, a later build removes (``empty_trash``)."""
-    import tempfile
-
-    trash.mkdir(parents=True, exist_ok=True)
-    holder = Path(tempfile.mkdtemp(prefix="old-", dir=trash))
-    os.replace(folder, holder / folder.name)
-    try:
-        subprocess.Popen(["rm", "-rf", "--", str(holder)], cwd="/", stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    except OSError:  # no rm here: delete it now
-        shutil.rmtree(holder, ignore_errors=True)
-
-
-def empty_trash(trash: Path, older_than: float = 60.0) -> None:
-    """Remove what deletions that were stopped left in ``trash`` (not the ones still under way: younger entries)."""
-    import time
-
-    if not trash.is_dir():
-        return
-    for entry in trash.iterdir():
-        try:
-            if time.time() - entry.stat().st_mtime > older_than:
-                shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            pass  # deleted meanwhile
+        shutil.rmtree(previous)
 
 
 def recover_interrupted_publish(target: Path) -> None:
