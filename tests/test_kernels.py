@@ -231,29 +231,3 @@ def test_a_page_that_read_some_rows_depends_on_those_rows_and_the_line_count(tmp
     assert input_digest(tmp_path, lines_key) != before[lines_key]  # a row added: counts may change
     data.unlink()
     assert input_digest(tmp_path, rows_key) is None  # gone: stale
-
-
-def test_the_python3_kernel_is_the_one_jupyter_finds_without_the_build_importing_ipython(tmp_path):
-    """The build's kernel manager looks kernel specs up in Jupyter's folders and IPython's, as jupyter_client does,
-    but without importing IPython (in the build's process, before the first kernel starts)."""
-    probe = """
-import os, sys
-from pathlib import Path
-from helpers.kernels import kernel_manager
-km = kernel_manager(None, Path(sys.argv[1]))
-spec = km.kernel_spec
-print("IPython" in sys.modules)
-from jupyter_client.kernelspec import KernelSpecManager
-stock = KernelSpecManager()
-print(km.kernel_spec_manager.kernel_dirs == stock.kernel_dirs)
-print(spec.resource_dir == stock.get_kernel_spec("python3").resource_dir, spec.argv == stock.get_kernel_spec("python3").argv)
-"""
-    for ipython_dir in (None, tmp_path / "ipython"):
-        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-        env.pop("IPYTHONDIR", None)
-        if ipython_dir is not None:
-            env["IPYTHONDIR"] = str(ipython_dir)
-        done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "kernel.log")], capture_output=True,
-                              text=True, env=env)
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.split() == ["False", "True", "True", "True"], ipython_dir

@@ -25,12 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from jupyter_core.paths import jupyter_path
-from traitlets import Type, Unicode, default
+from traitlets import Unicode
 
 PROVISIONER = "resultsbook-forked"
 # Imported once in the server; a notebook's own imports of them are then free. pyplot and the inline backend are
@@ -124,75 +121,8 @@ def request_kernel(server: str, args: list[str], env: dict, cwd: str, log: str,
     return int(reply["pid"])
 
 
-class BookKernelClient(AsyncKernelClient):
-    """jupyter_client's client, ready as soon as the kernel has answered ``kernel_info`` on both channels.
-
-    The stock ``wait_for_ready`` then flushes IOPub until it has been silent for 0.2 s: a fixed 0.2 s per kernel,
-    whatever the kernel does (a fifth of a short notebook's whole time). Here the flush ends at the message the
-    kernel sends last for that request, its idle status on IOPub, so what the notebook's cells receive is the same.
-    Its sockets also retry a connection every 10 ms rather than zmq's 100: a kernel asked for a moment ago is
-    still starting when the client first connects.
-    """
-
-    def _context_default(self):
-        import zmq
-
-        context = super()._context_default()
-        context.setsockopt(zmq.RECONNECT_IVL, 10)  # the default for every socket the client opens
-        return context
-
-    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-        from queue import Empty
-
-        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-        while True:
-            request = self.kernel_info()
-            try:
-                reply = await self._async_recv_reply(request, timeout=1)
-            except TimeoutError:
-                reply = None
-            if reply is not None:
-                while True:  # IOPub: connected once this request's idle status arrives on it
-                    try:
-                        msg = await self.iopub_channel.get_msg(timeout=0.2)
-                    except Empty:
-                        break  # not subscribed yet when the kernel answered: ask again, as jupyter_client does
-                    if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
-                            and msg["parent_header"].get("msg_id") == request):
-                        self._handle_kernel_info_reply(reply)
-                        return
-            if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
-
-    wait_for_ready = _async_wait_for_ready
-
-
-class BookKernelSpecManager(KernelSpecManager):
-    """jupyter_client's, with the same kernel folders found without importing IPython: Jupyter's data folders,
-    then IPython's (``$IPYTHONDIR`` or ``~/.ipython``) ``kernels``. The stock lookup imports all of IPython for that
-    last folder's name, in the build's process, before the first kernel can start (0.04 s of an edit-one build)."""
-
-    @default("kernel_dirs")
-    def _kernel_dirs_default(self) -> list[str]:
-        ipython_dir = os.environ.get("IPYTHONDIR") or os.path.join(os.path.expanduser("~"), ".ipython")
-        return [*jupyter_path("kernels"), os.path.join(os.path.normpath(os.path.expanduser(ipython_dir)), "kernels")]
-
-
 class BookKernelManager(AsyncKernelManager):
-    """Remembers its clients: papermill leaves open the client of a kernel it did not start (see stop). Its
-    clients are ``BookKernelClient``s; its kernel specs come from a ``BookKernelSpecManager``."""
-
-    client_factory = Type(klass=AsyncKernelClient, config=True)
-
-    @default("client_factory")
-    def _book_client(self):
-        return BookKernelClient
-
-    @default("kernel_spec_manager")
-    def _book_kernel_spec_manager(self):
-        return BookKernelSpecManager(data_dir=self.data_dir)
+    """Remembers its clients: papermill leaves open the client of a kernel it did not start (see stop)."""
 
     def client(self, **kwargs):
         kc = super().client(**kwargs)
