@@ -352,7 +352,6 @@ def root_redirect(html_dir: Path, lang: str, title: str) -> None:
     """Jupyter Book's root index.html is a bare refresh tag; make it a page in the book's language (lang, title,
     and a link for a reader whose browser does not follow the refresh), leading to the same home page."""
     import html as _html
-    import re
 
     index = html_dir / "index.html"
     if not index.is_file():
