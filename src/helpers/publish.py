@@ -237,6 +237,11 @@ class SphinxRun:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
                                         text=True, env=env)
 
+    def initialise(self) -> None:
+        """Let the waiting process initialise Sphinx now (its source's configuration and table of contents must
+        already be those of this build: see ``can_initialise_early``); it then builds on ``start()``."""
+        self._tell("init\n")
+
     def _tell(self, line: str, last: bool = False) -> None:
         try:
             self.process.stdin.write(line)
@@ -276,6 +281,18 @@ class SphinxRun:
                 detail = detail.replace(f"{self.source}/", f"{self.project_root}/")
             raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
         return html
+
+
+def can_initialise_early(project: Project, year: int, work: Path, toc: str, lang: str = "en") -> bool:
+    """True when Sphinx may be initialised before this build's pages are in place: the previous build in
+    ``work`` used byte-identical configuration and table of contents (pages are then found by mtime)."""
+    config = yaml.safe_dump(staged_config(project, year, lang), sort_keys=False, allow_unicode=True)
+    try:
+        return ((work / "src" / "_config.yml").read_text(encoding="utf-8") == config
+                and (work / "src" / "_toc.yml").read_text(encoding="utf-8") == toc
+                and (work / "out" / "_build" / ".doctrees" / "environment.pickle").is_file())
+    except OSError:
+        return False
 
 
 def removed_extras(source: Path, previous: Path) -> list[Path]:

@@ -105,8 +105,19 @@ def myst_nb_stylesheet_first(app) -> None:
         add_global_html_resources(app, None)
 
 
+def hold_until_go(app) -> None:
+    """In the build's early Sphinx process told ``init`` (``helpers.sphinx_runner``): wait here, initialised, until
+    the build has written this build's pages and says ``go``; anything else ends the process unbuilt."""
+    import os
+    import sys
+
+    if os.environ.pop("RESULTSBOOK_SPHINX_HOLD", None) and sys.stdin.readline().strip() != "go":
+        raise SystemExit(0)
+
+
 def setup(app):
     drop_pruned_words()
+    app.connect("builder-inited", hold_until_go, priority=900)  # last: after every other initialisation
     app.connect("builder-inited", myst_nb_stylesheet_first)
     app.connect("builder-inited", edition_switcher_files)
     app.connect("html-page-context", name_the_page)
