@@ -61,11 +61,20 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 class BuildState:
-    """What the served pages ask about: the number of the book on disk and the last build's error, if it failed."""
+    """What the served pages ask about: which book is on disk and the last build's error, if it failed."""
 
-    def __init__(self):
-        # unique across restarts of the command, so that a page served before a restart reloads after it
-        self.version, self.error, self.lock = time.time_ns() // 1000, "", threading.Lock()
+    def __init__(self, book: Path):
+        self.book, self.error, self.lock = book, "", threading.Lock()
+
+    @property
+    def version(self) -> int:
+        """Changes exactly when a build publishes (``helpers.publish.publish`` renames the book's folder into
+        place), so a page served from the new book already carries the new version."""
+        try:
+            stat = self.book.stat()
+        except FileNotFoundError:
+            return 0
+        return stat.st_ino * 1_000_003 + stat.st_mtime_ns % 1_000_003
 
     def as_json(self) -> bytes:
         with self.lock:
@@ -124,7 +133,6 @@ def rebuild(config, state: BuildState, out, kernel_server=None) -> bool:
             state.error = message
         return False
     with state.lock:
-        state.version += 1
         state.error = ""
     return True
 
@@ -141,7 +149,7 @@ def serve(config, port: int, out, poll: float = POLL) -> None:
     root = config.project.root
     served = config.project.build_dir / str(config.year) / "html"  # both languages' books (Spanish at es/)
     served.mkdir(parents=True, exist_ok=True)
-    state = BuildState()
+    state = BuildState(config.html_dir)
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), handler_for(served, state))
     except OSError as exc:
