@@ -401,16 +401,7 @@ def kernel_supply(root: Path, pending: list[Job], jobs: int, src_dir: Path | Non
     supply = KernelSupply(root, year, server and server.address, len(pending), ahead=AHEAD, workers=workers,
                           validated=validated)
     supply.prestart([(job.root / job.notebook_rel).parent for job in pending[:workers]])
-    _compile_notebook_validator()
     return supply
-
-
-def _compile_notebook_validator() -> None:
-    """nbformat compiles its JSON-schema validator at the first notebook it reads, in each thread that gets there
-    before the first compilation ends: done once here, while the kernels start (measured: 0.1 s of CPU per worker)."""
-    import nbformat
-
-    nbformat.validate(nbformat.v4.new_notebook())
 
 
 def _execute_pending(root: Path, pending: list[Job], jobs: int, src_dir: Path | None, progress: bool,

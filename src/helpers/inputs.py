@@ -2,7 +2,8 @@
 
 A kernel is a separate process; its environment is the one channel Jupyter gives a build to tell it something. The
 build tells each kernel where the project is, the digests of the data it validates and where to report what the
-notebook reads (the early Sphinx process is told what to do on its standard input: ``helpers.sphinx_runner``).
+notebook reads. The early Sphinx process is told what to do on its standard input (``helpers.sphinx_runner``), and
+tells its own Sphinx extension to wait for ``go`` through ``SPHINX_HOLD``.
 The helpers report every input a notebook's output depends on: each file read, and each folder listed (the list
 of editions, the framework cycles), so the execution cache can tell when a page is stale (``helpers.cache``).
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 ROOT = "RESULTSBOOK_ROOT"  # the project the notebook belongs to
 INPUTS = "RESULTSBOOK_INPUTS_FILE"  # where the helpers append the inputs they read
 VALIDATED = "RESULTSBOOK_VALIDATED"  # digests of the folders the build validated (the loader then only types)
+SPHINX_HOLD = "RESULTSBOOK_SPHINX_HOLD"  # set by helpers.sphinx_runner in its own process for helpers.sphinx_ext
 LISTING = "listing:"  # prefix of a folder-listing input, as recorded and as cached
 PART = "::"  # between a CSV's path and the part of it a page depends on: its rows where ..., or its line count
 

@@ -111,7 +111,9 @@ def hold_until_go(app) -> None:
     import os
     import sys
 
-    if os.environ.pop("RESULTSBOOK_SPHINX_HOLD", None) and sys.stdin.readline().strip() != "go":
+    from .inputs import SPHINX_HOLD
+
+    if os.environ.pop(SPHINX_HOLD, None) and sys.stdin.readline().strip() != "go":
         raise SystemExit(0)
 
 

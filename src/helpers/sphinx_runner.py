@@ -18,8 +18,6 @@ import importlib
 import os
 import sys
 
-HOLD = "RESULTSBOOK_SPHINX_HOLD"  # set in this process only, for helpers.sphinx_ext
-
 
 def main() -> int:
     from jupyter_book.cli.main import main as jupyter_book
@@ -30,7 +28,9 @@ def main() -> int:
     if step not in ("init", "go"):
         return 0
     if step == "init":
-        os.environ[HOLD] = "1"
+        from helpers.inputs import SPHINX_HOLD
+
+        os.environ[SPHINX_HOLD] = "1"
     sys.argv = ["jupyter-book", *sys.argv[1:]]
     try:
         jupyter_book()
