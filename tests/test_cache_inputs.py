@@ -62,6 +62,12 @@ def edit_notebook(root):
     nbformat.write(nb, root / ALPHA)
 
 
+def edit_prose(root):
+    nb = nbformat.read(root / GAMMA, as_version=4)
+    nb.cells[-1].source += "\n\nA sentence the analyst reworded."
+    nbformat.write(nb, root / GAMMA)
+
+
 def add_dataset(root):
     for suffix in ("csv", "yml"):
         shutil.copyfile(root / f"data/2030/values.{suffix}", root / f"data/2030/extra.{suffix}")
@@ -70,6 +76,7 @@ def add_dataset(root):
 # (what changes, how, the pages executed again, whether the book is rebuilt, a check of the published page)
 KINDS = [
     ("notebook", edit_notebook, {ALPHA}, None),
+    ("prose", edit_prose, set(), lambda r: "A sentence the analyst reworded." in page(r, "gamma")),
     ("data file", lambda r: edit(r / "data/2030/values.csv", "7301", "7302"), {ALPHA},
      lambda r: "7,302" in page(r, "alpha")),
     ("data file no page reads", lambda r: edit(r / "data/2030/sources.csv", "Made-up", "Invented"), set(),

@@ -14,7 +14,8 @@ from helpers import fmt
 from helpers.cache import CacheRecord, ExecutionCache, ExecutionInputs
 from helpers.errors import InputError
 from helpers.execute import _source_cell_position, present_notebook
-from helpers.fingerprint import notebook_source_digest, tree_digest
+from helpers.fingerprint import notebook_execution_digest, tree_digest
+from helpers.page import glue_references
 from helpers.page import period_text
 from helpers.project import Project
 from helpers.publish import publish, recover_interrupted_publish, staged_config
@@ -61,21 +62,30 @@ def test_period_text():
     assert period_text("2020", 2022) == "2020"
 
 
-def _notebook(tmp_path: Path, source: str, outputs=()) -> Path:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(source)
-    cell.outputs = list(outputs)
-    nb.cells = [cell]
-    path = tmp_path / "n.ipynb"
-    nbformat.write(nb, path)
+def _notebook(tmp_path: Path, *cells, name: str = "n.ipynb") -> Path:
+    path = tmp_path / name
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) if isinstance(c, str) else c
+                                                   for c in cells]), path)
     return path
 
 
-def test_notebook_digest_ignores_outputs_but_not_code(tmp_path):
-    plain = notebook_source_digest(_notebook(tmp_path, "x = 1"))
-    with_output = notebook_source_digest(_notebook(tmp_path, "x = 1", [nbformat.v4.new_output("stream", text="hi")]))
-    changed = notebook_source_digest(_notebook(tmp_path, "x = 2"))
-    assert plain == with_output != changed
+def _digest(*cells) -> str:
+    nb = nbformat.v4.new_notebook(cells=list(cells))
+    return notebook_execution_digest(nb, glue_references(nb))
+
+
+def test_notebook_digest_ignores_outputs_and_prose_words_but_not_code_tags_or_glue_references():
+    code, prose = nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("Poverty: {glue:text}`share`.")
+    plain = _digest(code, prose)
+    with_output = nbformat.v4.new_code_cell("x = 1")
+    with_output.outputs = [nbformat.v4.new_output("stream", text="hi")]
+    assert _digest(with_output, prose) == plain
+    assert _digest(code, nbformat.v4.new_markdown_cell("Reworded: {glue:text}`share`.")) == plain
+    assert _digest(nbformat.v4.new_code_cell("x = 2"), prose) != plain
+    assert _digest(code, nbformat.v4.new_markdown_cell("Poverty: {glue:text}`other`.")) != plain
+    assert _digest(code, nbformat.v4.new_markdown_cell("Poverty: {glue:text}`share`.",
+                                                       metadata={"tags": ["lang-en"]})) != plain
+    assert _digest(code, prose, nbformat.v4.new_markdown_cell("More.")) != plain  # a cell added: places change
 
 
 def test_tree_digest_sees_names_and_bytes(tmp_path):
@@ -105,6 +115,23 @@ def test_cache_lookup_checks_key_and_recorded_data(tmp_path):
     assert cache.lookup(Path("n.ipynb"), ExecutionInputs(nb, {"year": 2030}, "h2", "r").static_key()) is None
     data.write_text("a\n2\n")
     assert cache.lookup(Path("n.ipynb"), key) is None
+
+
+def test_a_reused_execution_takes_the_edited_prose_and_keeps_its_outputs(tmp_path):
+    code = nbformat.v4.new_code_cell("x = 1")
+    code.outputs = [nbformat.v4.new_output("stream", text="an output")]
+    executed = _notebook(tmp_path, code, nbformat.v4.new_markdown_cell("Old words."), "y = 2", name="run.ipynb")
+    source = _notebook(tmp_path, "x = 1", nbformat.v4.new_markdown_cell("New words."), "y = 2")
+    cache, rel = ExecutionCache(tmp_path, 2030), Path("n.ipynb")
+    key = ExecutionInputs(source, {"year": 2030}, "h", "r").static_key()
+    cache.store(rel, executed, CacheRecord(key, {}, 1.0))
+    assert cache.take_prose(rel, source) is True
+    reused = cache.lookup(rel, key)  # still valid: the record follows the rewritten copy
+    assert reused is not None and reused.seconds == 1.0
+    cells = json.loads(cache.executed_path(rel).read_text())["cells"]
+    assert ["".join(c["source"]) for c in cells] == ["x = 1", "New words.", "y = 2"]
+    assert "".join(cells[0]["outputs"][0]["text"]) == "an output"
+    assert cache.take_prose(rel, source) is False  # nothing more to take: the copy is not rewritten
 
 
 def test_present_notebook_hides_parameters_and_code():

@@ -136,9 +136,11 @@ def failure_report(outcomes: list[Outcome], colour: bool = False) -> str:
     return text if colour else ANSI.sub("", text)
 
 
-def build(config: BuildConfig, out=sys.stdout, kernel_server=None) -> Path:
+def build(config: BuildConfig, out=sys.stdout, kernel_server=None, sphinx: SphinxRun | None = None) -> Path:
     """Build one edition; returns the published index.html. Raises InputError (2) or BuildError (1).
-    ``kernel_server``: a warm kernel server the caller keeps between builds (``resultsbook preview``)."""
+    ``kernel_server``: a warm kernel server the caller keeps between builds; ``sphinx``: a Jupyter Book process
+    the caller started ahead (``warm_sphinx``), used when it is still valid for this build, stopped otherwise
+    (both for ``resultsbook preview``)."""
     from .i18n import set_language
 
     project, year = config.project, config.year
@@ -150,15 +152,18 @@ def build(config: BuildConfig, out=sys.stdout, kernel_server=None) -> Path:
         for leftover in (project.build_dir / ".staging").glob(f"{year}{config.suffix}-[0-9]*"):  # killed builds
             shutil.rmtree(leftover, ignore_errors=True)
         staging = project.build_dir / ".staging" / f"{year}{config.suffix}-{os.getpid()}"
-        # Sphinx's persistent folder, one per language: it re-reads changed pages only
-        work = project.build_dir / ".sphinx" / f"{year}{config.suffix}"
+        work = sphinx_folder(config)
         if (work / SPHINX_RUNNING).exists():  # a build was killed while Sphinx wrote: its folder is suspect
             shutil.rmtree(work, ignore_errors=True)
+        early = not config.force and sphinx_may_initialise(config, work)
+        if sphinx is not None and sphinx.initialised and not (early and sphinx.environment_unchanged()):
+            sphinx.abort()  # initialised for another configuration, or another build wrote its folder since
+            sphinx = None
         # The processes that import for a second or so start first, so that their imports overlap the validation:
         # Sphinx (it builds only when told to; measured in benchmarks/README.md), then the kernel server when
         # several notebooks are out of date, and the kernels of the first notebooks. None of them runs a notebook or
         # writes a page before the data is valid; when it is not, they are stopped unused.
-        sphinx = SphinxRun(work / "src", work / "out", project.root)
+        sphinx = sphinx or SphinxRun(work / "src", work / "out", project.root)
         # with --pdf, the print edition's Sphinx (one page for the whole book) imports now too
         printer = SphinxRun(staging / "print-src", staging / "print-out", project.root,
                             builder="singlehtml") if config.pdf else None
@@ -167,11 +172,7 @@ def build(config: BuildConfig, out=sys.stdout, kernel_server=None) -> Path:
         kernels = None
         try:
             kernels = start_kernels(config, plan, server)
-            from .pages import edition_pages
-            from .publish import can_initialise_early, staged_toc
-
-            if not config.force and can_initialise_early(project, year, work, staged_toc(
-                    project, edition_pages(project, year), config.lang), config.lang):
+            if early and not sphinx.initialised:
                 sphinx.initialise()  # measured: about 1 s of an edit build (benchmarks/README.md)
             _validate(config)
             return _build_stages(config, staging, started, out, sphinx, work, server, printer, plan, kernels)
@@ -184,6 +185,35 @@ def build(config: BuildConfig, out=sys.stdout, kernel_server=None) -> Path:
             if server is not None and server is not kernel_server:
                 server.stop()
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def sphinx_folder(config: BuildConfig) -> Path:
+    """Sphinx's persistent folder, one per edition and language: it re-reads changed pages only."""
+    return config.project.build_dir / ".sphinx" / f"{config.year}{config.suffix}"
+
+
+def sphinx_may_initialise(config: BuildConfig, work: Path) -> bool:
+    """True when Sphinx may load its configuration and saved environment before this build's pages are in place
+    (``publish.can_initialise_early``)."""
+    from .pages import edition_pages
+    from .publish import can_initialise_early, staged_toc
+
+    project, year = config.project, config.year
+    return can_initialise_early(project, year, work, staged_toc(project, edition_pages(project, year), config.lang),
+                                config.lang)
+
+
+def warm_sphinx(config: BuildConfig) -> SphinxRun | None:
+    """For ``resultsbook preview``, after a build: the next build's Jupyter Book process, started now and, when the
+    folder allows, initialised (extensions, configuration, saved environment), so that the next build only reads
+    and writes what changed. ``build(sphinx=...)`` stops it if the configuration changes meanwhile."""
+    work = sphinx_folder(config)
+    if (work / SPHINX_RUNNING).exists():
+        return None
+    sphinx = SphinxRun(work / "src", work / "out", config.project.root)
+    if sphinx_may_initialise(config, work):
+        sphinx.initialise()
+    return sphinx
 
 
 def _validate(config: BuildConfig) -> None:

@@ -1,14 +1,16 @@
 """The execution cache: one executed copy per notebook and edition, with the inputs it was made from.
 
 A cached execution is valid when
-- its *static key* matches: the notebook's source, the injected parameters, every file under ``helpers``
+- its *static key* matches: the notebook's code and cell tags, the glue keys its prose refers to, the injected parameters, every file under ``helpers``
   (code, message catalogues, anything a kernel can read there), the pinned requirements and the ``execute``
   settings of _config.yml; and
 - every data file the notebook read during that execution (recorded by ``helpers.data``)
   still has the same sha256.
 
 Reading dependencies from the execution itself means a change to one data file re-runs
-only the notebooks that read it, while a notebook that reads nothing is not re-run at all.
+only the notebooks that read it, while a notebook that reads nothing is not re-run at all. Prose runs no code:
+a reused execution takes the notebook's current Markdown (``ExecutionCache.take_prose``), so a prose edit is seen
+without running the page again.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fingerprint import notebook_source_digest, sha256_bytes, sha256_file, tree_digest
+from .fingerprint import notebook_execution_digest, sha256_bytes, sha256_file, tree_digest
 from .inputs import input_digest
+from .page import glue_references
 
-CACHE_FORMAT = 4  # 4: every helpers file and the execute settings in the key
+CACHE_FORMAT = 5  # 5: the prose's words out of the key (spliced into a reused execution)
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,10 @@ class ExecutionInputs:
     settings_digest: str = ""  # the execute section of _config.yml (helpers.cache.execution_settings_digest)
 
     def static_key(self) -> str:
+        nb = json.loads(self.notebook.read_text(encoding="utf-8"))
         payload = {
             "format": CACHE_FORMAT,
-            "notebook": notebook_source_digest(self.notebook),
+            "notebook": notebook_execution_digest(nb, glue_references(nb)),
             "parameters": self.parameters,
             "helpers": self.helpers_digest,
             "requirements": self.requirements_digest,
@@ -120,6 +124,30 @@ class ExecutionCache:
             if input_digest(self.root, key) != digest:
                 return None
         return record
+
+    def take_prose(self, notebook_rel: Path, source: Path) -> bool:
+        """Put the source notebook's Markdown into its reused execution (the key holds each Markdown cell's place
+        and tags, so they pair in order); True when the prose had changed. The caller holds the edition's lock."""
+        executed, record_file = self.executed_path(notebook_rel), self.record_path(notebook_rel)
+        nb = json.loads(executed.read_text(encoding="utf-8"))
+        prose = [c for c in json.loads(source.read_text(encoding="utf-8"))["cells"] if c.get("cell_type") == "markdown"]
+        cells = [c for c in nb["cells"] if c.get("cell_type") == "markdown"]
+        if len(cells) != len(prose):  # cannot happen with a matching key; never pair prose wrongly
+            raise ValueError(f"{notebook_rel}: its cached execution does not match its cells")
+        changed = False
+        for cell, new in zip(cells, prose):
+            for part in ("source", "attachments"):
+                if cell.get(part) != new.get(part):
+                    changed = True
+                    cell.pop(part, None)
+                    if part in new:
+                        cell[part] = new[part]
+        if changed:
+            raw = json.loads(record_file.read_text(encoding="utf-8"))
+            tmp = executed.with_name(f".src-{executed.name}")
+            tmp.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+            self.store(notebook_rel, tmp, CacheRecord(raw["static_key"], raw["data_files"], raw["seconds"]))
+        return changed
 
     def clean_leftovers(self) -> None:
         """Temporary files of executions that were killed (the caller holds the edition's lock)."""

@@ -377,6 +377,10 @@ def run_notebooks(root: Path, year: int, pages: list, *, jobs: int, force: bool,
     outcomes, pending = plan or plan_notebooks(root, year, pages, force=force, helpers_digest=helpers_digest,
                                                requirements_digest=requirements_digest, timeout=timeout, lang=lang)
     outcomes = dict(outcomes)
+    cache = ExecutionCache(root, year, lang)
+    for page in pages:  # a reused execution takes the notebook's current prose
+        if page.rel.as_posix() in outcomes:
+            cache.take_prose(page.rel, root / page.notebook)
     if pending:
         for outcome in _execute_pending(root, pending, jobs, src_dir, progress, server, kernels):
             outcomes[outcome.notebook] = outcome

@@ -30,19 +30,24 @@ def tree_digest(folder: Path, pattern: str = "*") -> str:
     return h.hexdigest()
 
 
-def notebook_source_digest(path: Path) -> str:
-    """Digest of a notebook's cells (type, source, tags), ignoring outputs and run counters.
+def notebook_execution_digest(nb: dict, prose_keys: list[str]) -> str:
+    """Digest of what executing a notebook depends on, ignoring outputs and run counters: every code and raw cell
+    (type, source, tags), each Markdown cell's place and tags, and ``prose_keys``, the glue keys its Markdown
+    refers to (``page.finish`` glues those the code did not).
 
-    A notebook re-saved with outputs, or with other kernel metadata, keeps its digest;
-    any change to its code, prose or cell tags changes it.
-    """
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    The words of the prose are not in it: an execution is reused after a prose edit, with the edited Markdown
+    put in (``helpers.cache.ExecutionCache.take_prose``). A notebook re-saved with outputs keeps its digest."""
     cells = [
         {
             "type": cell.get("cell_type"),
-            "source": "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", ""),
+            "source": None if cell.get("cell_type") == "markdown" else cell_text(cell),
             "tags": sorted(cell.get("metadata", {}).get("tags", [])),
         }
         for cell in nb.get("cells", [])
     ]
-    return sha256_bytes(json.dumps(cells, sort_keys=True).encode())
+    return sha256_bytes(json.dumps({"cells": cells, "prose_keys": prose_keys}, sort_keys=True).encode())
+
+
+def cell_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source

@@ -275,7 +275,11 @@ def bullet_list(items) -> str:
 
 def referenced_keys(notebook_path) -> list[str]:
     """Glue keys the notebook's Markdown cells refer to, in order."""
-    nb = json.loads(open(notebook_path, encoding="utf-8").read())
+    return glue_references(json.loads(open(notebook_path, encoding="utf-8").read()))
+
+
+def glue_references(nb: dict) -> list[str]:
+    """Glue keys a notebook's Markdown cells refer to, in order (a notebook as a dict)."""
     keys: list[str] = []
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "markdown":

@@ -119,22 +119,23 @@ def handler_for(folder: Path, state: BuildState):
     return PreviewHandler
 
 
-def rebuild(config, state: BuildState, out, kernel_server=None) -> bool:
+def rebuild(config, state: BuildState, out, kernel_server=None, sphinx=None):
     """One build through the usual path; on bad input or a failed build, the message is kept for the page and
-    the last good book stays served."""
-    from .build import build
+    the last good book stays served. ``sphinx``: the warm Jupyter Book process for this build, if any. Returns
+    the one for the next build, started and initialised now while the analyst edits (``build.warm_sphinx``)."""
+    from .build import build, warm_sphinx
 
     try:
-        build(config, out=out, kernel_server=kernel_server)
+        build(config, out=out, kernel_server=kernel_server, sphinx=sphinx)
     except (InputError, BuildError) as exc:
         message = exc.report() if isinstance(exc, InputError) else f"error: {exc}"
         print(message, file=out, flush=True)
         with state.lock:
             state.error = message
-        return False
-    with state.lock:
-        state.error = ""
-    return True
+    else:
+        with state.lock:
+            state.error = ""
+    return warm_sphinx(config)
 
 
 def serve(config, port: int, out, poll: float = POLL) -> None:
@@ -157,10 +158,10 @@ def serve(config, port: int, out, poll: float = POLL) -> None:
     server.daemon_threads = True
     # warm kernels: an edited notebook runs in a kernel forked from a process that has imported the libraries
     kernels = KernelServer(helpers_location(root)[1])
-    restart, serving = False, None
+    restart, serving, sphinx = False, None, None
     try:
         seen = snapshot(root)
-        rebuild(config, state, out, kernels)
+        sphinx = rebuild(config, state, out, kernels)
         serving = threading.Thread(target=server.serve_forever, name="preview-server", daemon=True)
         serving.start()
         page = book_root(Path("/"), config.year, config.lang).relative_to(Path("/") / str(config.year) / "html")
@@ -183,7 +184,7 @@ def serve(config, port: int, out, poll: float = POLL) -> None:
             print(f"changed: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''}", file=out, flush=True)
             restart = any(path.startswith("src/helpers/") for path in changed)
             if not restart:
-                rebuild(config, state, out, kernels)
+                sphinx = rebuild(config, state, out, kernels, sphinx)
     except KeyboardInterrupt:  # the way to stop a preview; a build it interrupted cleaned up after itself
         print("preview stopped", file=out, flush=True)
         return
@@ -192,6 +193,8 @@ def serve(config, port: int, out, poll: float = POLL) -> None:
             server.shutdown()
         server.server_close()
         kernels.stop()
+        if sphinx is not None:
+            sphinx.abort()
     print("src/helpers/ changed: restarting the preview", file=out, flush=True)
     out.flush()
     os.execv(sys.executable, [*sys.orig_argv, "--port", str(server.server_address[1])])  # the same port

@@ -236,11 +236,25 @@ class SphinxRun:
         env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT,
                                         text=True, env=env)
+        self.initialised = False
+        self.environment_stamp = None
 
     def initialise(self) -> None:
         """Let the waiting process initialise Sphinx now (its source's configuration and table of contents must
         already be those of this build: see ``can_initialise_early``); it then builds on ``start()``."""
+        self.initialised, self.environment_stamp = True, self._environment_stamp()
         self._tell("init\n")
+
+    def _environment_stamp(self):
+        try:
+            found = (self.output / "_build" / ".doctrees" / "environment.pickle").stat()
+        except OSError:
+            return None
+        return found.st_mtime_ns, found.st_size
+
+    def environment_unchanged(self) -> bool:
+        """True when no other build has saved Sphinx's environment since this process was initialised with it."""
+        return self.process.poll() is None and self.environment_stamp == self._environment_stamp()
 
     def _tell(self, line: str, last: bool = False) -> None:
         try:
@@ -332,8 +346,9 @@ def sync_tree(source: Path, target: Path) -> list[Path]:
 def touch_root_page_if_assets_changed(source: Path, changed: list[Path]) -> None:
     """Sphinx copies static and extra files only at the end of a build that writes at least one page: with no page
     changed it stops at "no targets are out of date", and an edited stylesheet or data file would never reach the
-    book. When a file other than a page changed, the root page is marked changed so that the build runs whole."""
-    if all(rel.suffix in (".ipynb", ".md") and rel.parts[0] != EXTRA_DIR for rel in changed):
+    book. When only files other than pages changed, the root page is marked changed so that the build runs whole
+    (a build that writes a page copies them anyway: the root page is then not read again for nothing)."""
+    if not changed or any(rel.suffix in (".ipynb", ".md") and rel.parts[0] != EXTRA_DIR for rel in changed):
         return
     root = (read_yaml(source / "_toc.yml") or {}).get("root", "")
     for suffix in (".ipynb", ".md"):
