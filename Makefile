@@ -7,6 +7,9 @@ YEAR   ?=
 JOBS   ?=
 
 CHROMIUM ?= /usr/bin/chromium
+# Values a user types reach the recipes as environment variables, quoted there ("$$YEAR"): the shell never runs
+# them as code, and resultsbook refuses anything but a year or a count.
+export YEAR JOBS CHROMIUM
 
 .PHONY: book test validate bench clean setup system-deps browser-deps
 
@@ -22,16 +25,16 @@ $(STAMP): requirements.txt pyproject.toml
 
 # The book comes with its PDF edition, printed by Debian's Chromium.
 book: $(STAMP) system-deps
-	$(BIN)/resultsbook build --pdf $(if $(YEAR),--year $(YEAR)) $(if $(JOBS),--jobs $(JOBS))
+	$(BIN)/resultsbook build --pdf $${YEAR:+--year "$$YEAR"} $${JOBS:+--jobs "$$JOBS"}
 
 validate: $(STAMP)
-	$(BIN)/resultsbook validate $(if $(YEAR),--year $(YEAR))
+	$(BIN)/resultsbook validate $${YEAR:+--year "$$YEAR"}
 
 # Debian's Chromium prints the PDF and runs the browser tests (never a downloaded browser); poppler-utils
 # (pdftotext) reads the PDF in the tests. Installed when run as root; otherwise the commands are named.
 SYSTEM_PACKAGES := chromium poppler-utils
 system-deps:
-	@if [ ! -x $(CHROMIUM) ] || ! command -v pdftotext >/dev/null; then \
+	@if [ ! -x "$$CHROMIUM" ] || ! command -v pdftotext >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
@@ -50,7 +53,7 @@ test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py $(if $(YEAR),--year $(YEAR))
+	$(BIN)/python benchmarks/bench.py $${YEAR:+--year "$$YEAR"}
 
 clean:
 	rm -rf _build

@@ -79,7 +79,7 @@ def test_loader_returns_typed_frames():
 
 
 @pytest.mark.parametrize("dataset,row,column,value,expected", [
-    ("indicators", 3, "value", "abc", "column 'value': value 'abc': expected a value of type Float64"),
+    ("indicators", 3, "value", "abc", "column 'value': value 'abc': expected a number with a point for decimals and no thousands separator, such as 29.6 or 54421"),
     ("indicators", 2, "value", "151.2", "column 'value'"),
     ("indicators", 4, "theme", "weather", "column 'theme': value 'weather': expected one of"),
     ("initiatives", 5, "implemented_by", "UNHCR;UNXYZ", "expected every value listed in agencies.code"),
@@ -96,6 +96,13 @@ def test_bad_cell_is_reported_with_file_row_and_column(data_copy, dataset, row, 
     found = problems(data_copy)
     assert len(found) >= 1
     assert any(f"{rel(dataset)}, row {row} (line {row + 1})" in p and expected in p for p in found), found
+
+
+def test_a_cell_that_is_not_a_number_gets_one_message_and_no_python_exception_text(data_copy):
+    set_cell(data_copy / rel("outcomes"), 1, "outcome", "x")  # an integer column with a minimum
+    mine = [p for p in problems(data_copy) if rel("outcomes") in p]
+    assert mine == [f"{rel('outcomes')}, row 1 (line 2), column 'outcome': value 'x': expected a whole number "
+                    "written with digits only, such as 2022 or 54421"], mine
 
 
 def test_percentage_out_of_range(data_copy):
@@ -149,7 +156,7 @@ def test_nan_inf_and_unit_ranges_name_the_value_column_once(data_copy):
         "(leave the cell empty when the figure is not stated)",
         f"data/{YEAR}/indicators.csv, row 4 (line 5), column 'value': value 'NaN': expected a finite number "
         "(leave the cell empty when the figure is not stated)",
-        f"data/{YEAR}/indicators.csv, row 5 (line 6), column 'value': value '12abc': expected a value of type Float64",
+        f"data/{YEAR}/indicators.csv, row 5 (line 6), column 'value': value '12abc': expected a number with a point for decimals and no thousands separator, such as 29.6 or 54421",
     ]
 
 

@@ -105,11 +105,21 @@ def _quote_spread(text: str) -> int | None:
     return None
 
 
+TYPE_WORDS = {  # what a cell that cannot be read as its column's type should hold, in an analyst's words
+    "Int64": "a whole number written with digits only, such as 2022 or 54421",
+    "Float64": "a number with a point for decimals and no thousands separator, such as 29.6 or 54421",
+    "boolean": "true or false",
+}
+
+
 def problems_from_pandera(exc, display: str) -> list[Problem]:
     cases = exc.failure_cases
     # a cell that cannot be converted is reported once, not again by the dtype check that follows
     coerced = set(cases.loc[cases["check"].astype(str).str.startswith("coerce_dtype"), "column"])
     cases = cases[~(cases["check"].astype(str).str.startswith("dtype(") & cases["column"].isin(coerced))]
+    # nor by a check that then errored on the unconverted column as a whole (its "value" is Python's exception text)
+    cases = cases[~(~cases["check"].astype(str).str.startswith("coerce_dtype") & cases["column"].isin(coerced)
+                    & cases["index"].isna())]
     problems = []
     for case in cases.itertuples(index=False):
         column = case.column if isinstance(case.column, str) else None
@@ -124,7 +134,8 @@ def problems_from_pandera(exc, display: str) -> list[Problem]:
         elif case.schema_context == "DataFrameSchema" and str(case.check) == "column_in_dataframe":
             column, value, check = str(value), None, "this column to be present (declared in the metadata)"
         elif str(case.check).startswith("coerce_dtype"):
-            check = f"a value of type {str(case.check)[len('coerce_dtype('):-1].strip(chr(39))}"
+            dtype = str(case.check)[len('coerce_dtype('):-1].strip(chr(39))
+            check = TYPE_WORDS.get(dtype, f"a value of type {dtype}")
         elif str(case.check) == "not_nullable":
             value, check = None, "a value (this column may not be empty)"
         elif str(case.check) == "field_uniqueness" or str(case.check).startswith("multiple_fields_uniqueness"):

@@ -7,6 +7,7 @@ import platform
 import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape
 from importlib import metadata
 from pathlib import Path
 
@@ -79,16 +80,20 @@ def render_about(manifest: BuildManifest) -> str:
     lines = [BUILD_SUMMARY, "", f"## {msg('about.execution')}", "", BUILD_EXECUTION, "",
              f"## {msg('about.data_files')}", "", msg("about.data_files_intro"), ""]
     files = manifest.data_files  # computed once: files a page read in part are digested here
-    if files:
-        lines += [f"| {msg('about.file')} | SHA-256 |", "|---|---|"]
-        lines += [f"| `{path.removeprefix('listing:')}/` {msg('about.listing')} | `{digest}` |"
-                  if path.startswith("listing:") else f"| `{path}` | `{digest}` |"
-                  for path, digest in files.items()]
+    if files:  # an HTML table of escaped text: a file's name is data, never Markdown or markup
+        lines += [_html_table([escape(msg("about.file")), "SHA-256"], [
+            [f"{_code(path.removeprefix('listing:') + '/')} {escape(msg('about.listing'))}"
+             if path.startswith("listing:") else _code(path), _code(digest)] for path, digest in files.items()])]
     else:
         lines += [msg("about.no_data")]
-    lines += ["", f"## {msg('about.software')}", "", f"| {msg('about.package')} | {msg('about.version')} |", "|---|---|"]
-    lines += [f"| {name} | {version} |" for name, version in manifest.versions.items()]
+    lines += ["", f"## {msg('about.software')}", "",
+              _html_table([escape(msg("about.package")), escape(msg("about.version"))],
+                          [[escape(name), escape(version)] for name, version in manifest.versions.items()])]
     return "\n".join(lines) + "\n"
+
+
+def _code(text: str) -> str:
+    return f'<code class="docutils literal notranslate"><span class="pre">{escape(text)}</span></code>'
 
 
 def _html_table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
@@ -110,22 +115,17 @@ def _html_table(header: list[str], rows: list[list[str]], right: set[int] = froz
 def render_build_record(manifest: BuildManifest) -> dict[str, str]:
     """HTML for what changes at every build, keyed by its place in the About page: the edition, commit, time and
     notebook counts; each notebook's status and seconds. Paths, counts and the catalogue's words only, escaped."""
-    from html import escape
-
     from .i18n import msg
-
-    def code(text: str) -> str:
-        return f'<code class="docutils literal notranslate"><span class="pre">{escape(text)}</span></code>'
 
     executed = sum(o.status == "executed" for o in manifest.outcomes)
     cached = sum(o.status == "cached" for o in manifest.outcomes)
     summary = [[escape(msg("about.edition")), str(manifest.year)],
-               [escape(msg("about.commit")), code(manifest.commit) if manifest.commit
+               [escape(msg("about.commit")), _code(manifest.commit) if manifest.commit
                 else escape(msg("about.no_commit"))],
                [escape(msg("about.built")), escape(manifest.built_at)],
                [escape(msg("about.notebooks")), escape(msg("about.notebook_counts", total=len(manifest.outcomes),
                                                            executed=executed, cached=cached))]]
-    execution = [[code(o.notebook), escape(msg("about.status_" + o.status)), f"{o.seconds:.1f}"]
+    execution = [[_code(o.notebook), escape(msg("about.status_" + o.status)), f"{o.seconds:.1f}"]
                  for o in manifest.outcomes]
     return {BUILD_SUMMARY: _html_table(["", ""], summary),
             BUILD_EXECUTION: _html_table([escape(msg("about.notebook")), escape(msg("about.status")),

@@ -10,6 +10,10 @@
   editions built, which ``helpers.publish`` writes: the header's edition switcher links the same page in each.
 - Words removed from a page leave the search index: Sphinx prunes a re-read page from each word's list but
   keeps the word itself, so removed text stayed in searchindex.js.
+- Text stays text in the theme: the page context values the theme writes into HTML unescaped (the page title in
+  the print header, the book's title and author) are escaped, and so are the section titles of the search index
+  (Sphinx 7 shows a matched section title as HTML: sphinx-doc/sphinx#13356, fixed in Sphinx 8.2). A framework
+  title or a heading from data then never runs as markup.
 - MyST-NB's stylesheet is in the output before any page is written: MyST-NB copies it when the build ends, so a
   fresh build's pages linked it without the checksum Sphinx adds to a file already there (``?v=``) and a later
   build's pages with it; the same book came out in other bytes depending on its history.
@@ -84,6 +88,41 @@ def drop_pruned_words() -> None:
     IndexBuilder.prune = prune
 
 
+TEXT_SLOTS = ("pagetitle", "root_title", "docstitle", "author", "page_description")
+
+
+def text_slots_as_text(app, pagename, templatename, context, doctree) -> None:
+    """Plain-text context values escaped once, as Markup: templates that escape them (``|e``) leave them as they
+    are, and those that do not (sphinx-book-theme's print header: ``<h1>{{ pagetitle }}</h1>``) show text."""
+    from markupsafe import Markup, escape
+
+    for key in TEXT_SLOTS:
+        value = context.get(key)
+        if isinstance(value, str) and not isinstance(value, Markup):
+            context[key] = escape(value)
+
+
+def search_titles_as_text() -> None:
+    """Section titles in the search index as escaped HTML: Sphinx 7's searchtools.js puts a matched title into the
+    results with ``innerHTML`` (sphinx-doc/sphinx#13356, fixed in Sphinx 8.2 by indexing titles without HTML).
+    Titles of pages not re-read are loaded from the previous index, already escaped."""
+    import html
+
+    from sphinx.search import IndexBuilder
+
+    original = IndexBuilder.feed
+    if getattr(original, "escapes_titles", False):
+        return
+
+    def feed(self, docname, filename, title, doctree) -> None:
+        original(self, docname, filename, title, doctree)
+        self._all_titles[docname] = [(html.escape(text, quote=False), anchor)
+                                     for text, anchor in self._all_titles.get(docname, [])]
+
+    feed.escapes_titles = True
+    IndexBuilder.feed = feed
+
+
 def edition_switcher_files(app) -> None:
     if app.builder.name == "html":  # not the single-page print source: one edition, no switcher
         app.add_js_file("rb-editions.js")
@@ -119,6 +158,7 @@ def hold_until_go(app) -> None:
 
 def setup(app):
     drop_pruned_words()
+    search_titles_as_text()
     app.connect("builder-inited", hold_until_go, priority=900)  # last: after every other initialisation
     app.connect("builder-inited", myst_nb_stylesheet_first)
     app.connect("builder-inited", edition_switcher_files)
@@ -128,4 +168,5 @@ def setup(app):
     app.connect("builder-inited", cache_templates)
     # early: the event stops at the first handler that returns a template name
     app.connect("html-page-context", drop_duplicate_scripts, priority=100)
+    app.connect("html-page-context", text_slots_as_text, priority=900)  # after the theme has set them
     return {"parallel_read_safe": True, "parallel_write_safe": True}
