@@ -252,3 +252,86 @@ def test_more_than_a_figure_against_a_smaller_exact_one_still_fails():
     exact = Statement("trained", 500, "people", None, "A, p. 1")
     assert compare_to_exact(exact, Statement("trained", 600, "people", "more than", "B, p. 2"), 0)[0] == "fail"
     assert compare_to_exact(exact, Statement("trained", 500, "people", "more than", "B, p. 2"), 0)[0] == "warning"
+
+
+# --- the rules file is data with a schema (helpers.audit_rules) ------------------------------------------------
+
+import shutil  # noqa: E402
+
+import yaml  # noqa: E402
+
+from conftest import FULL_EDITION, run_cli  # noqa: E402
+from helpers.audit_rules import rule_problems  # noqa: E402
+from helpers.project import Project  # noqa: E402
+
+RULES = yaml.safe_load((REPO / "data/audit_checks.yml").read_text(encoding="utf-8"))
+FIRST = RULES["checks"][0]["id"]  # wa1_capacities_add_up: a sum_equals check
+
+
+@pytest.fixture
+def rules_copy(tmp_path):
+    """The project's data (the full edition and its framework cycle) and rules, to break one at a time."""
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "data" / str(FULL_EDITION), root / "data" / str(FULL_EDITION))
+    shutil.copytree(REPO / "data/frameworks", root / "data/frameworks")
+    shutil.copytree(REPO / "book", root / "book")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(REPO / name, root / name)
+    return root
+
+
+def first_check(change):
+    def edit(rules):
+        change(rules["checks"][0])
+    return edit
+
+
+MALFORMED = [  # (how the rules are broken, text the one problem must hold: check, key and what was expected)
+    ("a check that is a string", lambda r: r["checks"].__setitem__(0, "sum them"),
+     "check 1: expected a mapping of keys to values, found 'sum them'"),
+    ("a list at the root", lambda r: r.clear() or r.update({"__list__": True}), "expected a mapping"),
+    ("an unknown kind", first_check(lambda c: c.update(kind="sum_eqals")),
+     f"check 1 ({FIRST}), key 'kind': expected a kind, one of 'sum_equals'"),
+    ("a missing key", first_check(lambda c: c.pop("total")), f"check 1 ({FIRST}), key 'total': expected this key"),
+    ("a duplicate id", lambda r: r["checks"][1].update(id=FIRST), "key 'id': expected an id no other check has"),
+    ("a column that does not exist", first_check(lambda c: c["total"]["where"].update(metrc="x")),
+     f"check 1 ({FIRST}), key 'total.where.metrc': expected a column of capacities"),
+    ("a dataset that does not exist", first_check(lambda c: c["total"].update(dataset="capacitys")),
+     f"check 1 ({FIRST}), key 'total.dataset': expected a dataset of the project, found 'capacitys'"),
+    ("a dataset outside the edition", first_check(lambda c: c["total"].update(dataset="../../etc/passwd")),
+     f"check 1 ({FIRST}), key 'total.dataset': expected a name of lower-case letters"),
+    ("a tolerance that is a string", first_check(lambda c: c.update(tolerance="none")),
+     f"check 1 ({FIRST}), key 'tolerance'"),
+    ("a tolerance of 1e400", first_check(lambda c: c.update(tolerance=float("inf"))), "key 'tolerance': expected"),
+    ("a huge integer", first_check(lambda c: c.update(tolerance=10 ** 400)), "key 'tolerance': expected"),
+    ("a where that is a list", first_check(lambda c: c["total"].update(where=["work_area", 1])),
+     f"check 1 ({FIRST}), key 'total.where': expected a mapping of keys to values"),
+]
+
+
+@pytest.mark.parametrize("what, change, expected", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_each_malformed_rule_is_named_by_file_check_and_key(rules_copy, what, change, expected):
+    rules = yaml.safe_load((REPO / "data/audit_checks.yml").read_text(encoding="utf-8"))
+    change(rules)
+    text = "- a list\n- at the root\n" if "__list__" in rules else yaml.safe_dump(rules, allow_unicode=True)
+    (rules_copy / "data/audit_checks.yml").write_text(text, encoding="utf-8")
+    problems = rule_problems(Project(rules_copy), FULL_EDITION)
+    assert problems and all(p.startswith("data/audit_checks.yml: ") for p in problems), problems
+    assert any(expected in p for p in problems), (what, problems)
+    assert not any("Traceback" in p or "pydantic" in p for p in problems), problems
+
+
+def test_the_real_rules_are_valid():
+    assert rule_problems(Project(REPO), FULL_EDITION) == []
+
+
+def test_a_rule_reading_outside_the_project_stops_the_build_before_any_kernel(rules_copy):
+    rules = yaml.safe_load((REPO / "data/audit_checks.yml").read_text(encoding="utf-8"))
+    rules["checks"][0]["total"]["dataset"] = "../../../outside"
+    (rules_copy / "data/audit_checks.yml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    (rules_copy.parent / "outside.csv").write_text("value\n1\n", encoding="utf-8")
+    done = run_cli(rules_copy, "build", "--no-progress", "--year", str(FULL_EDITION), timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "data/audit_checks.yml: check 1" in done.stderr and "total.dataset" in done.stderr
+    assert "Traceback" not in done.stderr and str(rules_copy.parent) not in done.stderr
+    assert not (rules_copy / "_build" / str(FULL_EDITION) / "html").exists()  # nothing ran, nothing published

@@ -132,6 +132,12 @@ def test_a_reused_execution_takes_the_edited_prose_and_keeps_its_outputs(tmp_pat
     assert ["".join(c["source"]) for c in cells] == ["x = 1", "New words.", "y = 2"]
     assert "".join(cells[0]["outputs"][0]["text"]) == "an output"
     assert cache.take_prose(rel, source) is False  # nothing more to take: the copy is not rewritten
+    as_lines = json.loads(source.read_text())
+    for cell in as_lines["cells"]:
+        cell["source"] = "".join(cell["source"])  # the same words, stored as one string instead of lines
+    source.write_text(json.dumps(as_lines))
+    before = cache.executed_path(rel).read_bytes()
+    assert cache.take_prose(rel, source) is False and cache.executed_path(rel).read_bytes() == before
 
 
 def test_present_notebook_hides_parameters_and_code():

@@ -367,9 +367,14 @@ def audit_edition(year: int, root: Path | None = None) -> list[Result]:
     from .data import Edition, record_dependency
     from .project import find_root
 
+    from .audit_rules import AUDIT_RULES, rule_problems
+
     edition = Edition(year, root or find_root())
-    path = edition.project.data_dir / "audit_checks.yml"
+    path = edition.project.data_dir / AUDIT_RULES
     record_dependency(path)
+    problems = rule_problems(edition.project, year)  # the build validated them; a notebook run by hand may not have
+    if problems:
+        raise InputError(f"{path.name} is not valid: {len(problems)} problem(s)", problems)
     return run_checks(load_checks(path), edition.load, year)
 
 

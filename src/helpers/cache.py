@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fingerprint import notebook_execution_digest, sha256_bytes, sha256_file, tree_digest
+from .fingerprint import cell_text, notebook_execution_digest, sha256_bytes, sha256_file, tree_digest
 from .inputs import input_digest
 from .page import glue_references
 
@@ -135,13 +135,13 @@ class ExecutionCache:
         if len(cells) != len(prose):  # cannot happen with a matching key; never pair prose wrongly
             raise ValueError(f"{notebook_rel}: its cached execution does not match its cells")
         changed = False
-        for cell, new in zip(cells, prose):
-            for part in ("source", "attachments"):
-                if cell.get(part) != new.get(part):
-                    changed = True
-                    cell.pop(part, None)
-                    if part in new:
-                        cell[part] = new[part]
+        for cell, new in zip(cells, prose):  # the same words stored as one string or as lines are not a change
+            if cell_text(cell) != cell_text(new) or cell.get("attachments") != new.get("attachments"):
+                changed = True
+                cell["source"] = new.get("source", "")
+                cell.pop("attachments", None)
+                if "attachments" in new:
+                    cell["attachments"] = new["attachments"]
         if changed:
             raw = json.loads(record_file.read_text(encoding="utf-8"))
             tmp = executed.with_name(f".src-{executed.name}")

@@ -10,12 +10,16 @@ from .project import Project
 def validation_key(project: Project, year: int) -> str:
     """What a validation result depends on: the edition's bytes and the code and packages that check them."""
     from .cache import helpers_location, project_digests
-    from .fingerprint import sha256_bytes, tree_digest
+    from .audit_rules import AUDIT_RULES
+    from .fingerprint import sha256_bytes, sha256_file, tree_digest
 
     helpers_digest, requirements_digest = project_digests(project.root, helpers_location(project.root)[0])
     cycle = project.framework_dir(year)
     framework = tree_digest(cycle) if cycle else ""
-    return sha256_bytes(f"{tree_digest(project.year_dir(year))} {framework} {helpers_digest} {requirements_digest}".encode())
+    rules = project.data_dir / AUDIT_RULES
+    audit = sha256_file(rules) if rules.is_file() else ""
+    return sha256_bytes(f"{tree_digest(project.year_dir(year))} {framework} {audit} {helpers_digest} "
+                        f"{requirements_digest}".encode())
 
 
 def odd_files(project: Project, year: int) -> list[str]:
@@ -98,6 +102,9 @@ def validate_edition(project: Project, year: int, use_cache: bool = False) -> in
             valid[ident] = dataset
         except InputError as exc:
             problems += exc.problems or [str(exc)]
+    from .audit_rules import rule_problems
+
+    problems += rule_problems(project, year)  # the audit's rules are data too: checked before any kernel starts
     problems = list(dict.fromkeys(problems))  # a metadata file several datasets read is reported once
     if problems:  # nothing is recorded: bad data leaves no trace in the build folder
         raise InputError(f"data/{year} is not valid: {len(problems)} problem(s)", problems)
