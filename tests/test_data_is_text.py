@@ -30,25 +30,127 @@ def set_cell(path: Path, row: int, column: str, value: str) -> None:
         csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
+ALERTS = "<img src=x onerror=alert(801)><svg onload=alert(802)></svg>"  # a dialog if ever markup (no quotes:
+# Sphinx would make them typographic and the script a syntax error that fires nothing)
+PAYLOAD = " ".join(PAYLOADS.split("\n")) + " " + ALERTS
+RAW_MARKUP = ("<img src=x onerror", "<svg onload", "<script>document.title")  # what escaped text never holds
+FILE_NAME = "glossary<img src=x onerror=alert(803)>"  # a dataset whose file name is a payload
+UNCHECKED_BY_TYPE = {"unit": "a code of helpers.units, checked by validation"}
+
+
+def free_text_columns(meta) -> list[str]:
+    """The columns of a dataset that hold free text, from its metadata: strings with no list of allowed values,
+    no reference, no pattern, not part of the key (anything else is refused by validation, tested elsewhere)."""
+    return [c.name for c in meta.columns.values() if c.type == "string" and not (c.allowed or c.references or c.pattern
+            or c.unique) and c.name not in meta.primary_key and c.name not in UNCHECKED_BY_TYPE
+            and not (c.name == "part_of")]  # part_of names another row's metric: a key the metadata cannot declare
+
+
+def poison_dataset(csv_path: Path, yml_path: Path) -> list[str]:
+    """The payload after every free-text cell (empty ones too) and in the dataset's and every column's title and
+    description, in both languages. Returns the columns poisoned."""
+    import yaml
+
+    from helpers.schema import read_meta
+
+    columns = free_text_columns(read_meta(yml_path))
+    if csv_path.is_file():
+        rows = list(csv.reader(csv_path.open(encoding="utf-8", newline="")))
+        for row in rows[1:]:
+            for name in columns:
+                if name in rows[0]:
+                    i = rows[0].index(name)
+                    row[i] = f"{row[i]} {PAYLOAD}".strip()
+        with csv_path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    meta = yaml.safe_load(yml_path.read_text(encoding="utf-8"))
+    for key in ("title", "title_es", "description", "description_es"):
+        if isinstance(meta.get(key), str):
+            meta[key] = f"{meta[key]} {PAYLOAD}"
+    for spec in (meta.get("columns") or {}).values():
+        for key in ("description", "description_es"):
+            if isinstance(spec, dict) and isinstance(spec.get(key), str):
+                spec[key] = f"{spec[key]} {PAYLOAD}"
+    yml_path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return columns
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> Path:
-    """A project copy whose 2022 data carries every payload in CSV text and in a YAML title and description."""
+    """A project copy whose edition carries the payload in every free-text column of every dataset (the edition's
+    and its framework cycle's), every title and description of the metadata in both languages, the framework's
+    title, and a dataset file name; built in both languages."""
+    import yaml
+
     root = tmp_path_factory.mktemp("hostile") / "p"
     shutil.copytree(REPO, root, ignore=COPY_IGNORE)
     for year in [y for y in os.listdir(root / "data") if y.isdigit() and int(y) != YEAR]:
         shutil.rmtree(root / "data" / year)
-    one_line = " ".join(PAYLOADS.split("\n"))
     data = root / "data" / str(YEAR)
-    set_cell(data / "stories.csv", 1, "summary", one_line)            # an outcome section (Markdown built by code)
-    set_cell(data / "glossary.csv", 1, "meaning", one_line)           # an HTML table
-    set_cell(data / "strategic_areas.csv", 1, "focus", TEMPLATE)      # a bullet list
-    set_cell(data / "indicators.csv", 1, "label", HTML_PAYLOAD)       # glued prose, tables and a chart
-    meta = (data / "glossary.yml").read_text(encoding="utf-8")
-    meta = meta.replace("title: ", f"title: {json.dumps(TEMPLATE + ' ' + HTML_PAYLOAD)}\nold_title: ", 1)
-    (data / "glossary.yml").write_text(meta.replace("old_title:", "# was:"), encoding="utf-8")
-    done = run_cli(root, "build", "--no-progress", "--year", str(YEAR), timeout=1800)
+    for suffix in ("csv", "yml"):
+        shutil.copyfile(data / f"glossary.{suffix}", data / f"{FILE_NAME}.{suffix}")
+    poisoned = {}
+    for folder in [data, *sorted((root / "data/frameworks").iterdir())]:
+        for yml in sorted(folder.glob("*.yml")):
+            if yml.name == "framework.yml":
+                framework = yaml.safe_load(yml.read_text(encoding="utf-8"))
+                framework["title"] = f"{framework['title']} {PAYLOAD}"
+                yml.write_text(yaml.safe_dump(framework, allow_unicode=True, sort_keys=False), encoding="utf-8")
+                continue
+            poisoned[yml.stem] = poison_dataset(yml.with_suffix(".csv"), yml)
+    assert sum(map(len, poisoned.values())) >= 100, poisoned  # the metadata's free text, not a chosen few
+    done = run_cli(root, "build", "--no-progress", "--year", str(YEAR), "--lang", "all", timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
     return root
+
+
+def published(root: Path):
+    return [p for p in (root / f"_build/{YEAR}/html").rglob("*") if p.is_file()]
+
+
+def test_no_published_page_or_script_holds_the_payload_as_markup(hostile):
+    offenders = {}
+    for path in published(hostile):
+        if path.suffix in (".html", ".js"):
+            raw = path.read_text(encoding="utf-8", errors="replace")
+            found = [m for m in RAW_MARKUP if m in raw]
+            if found:
+                offenders[path.relative_to(hostile).as_posix()] = found
+    assert not offenders, offenders
+
+
+def test_no_published_file_names_the_build_machines_folders(hostile):
+    folders = {str(hostile), str(hostile.parent), str(REPO)}
+    named = [p.relative_to(hostile).as_posix() for p in published(hostile)
+             if any(f.encode() in p.read_bytes() for f in folders)]
+    assert not named, named
+
+
+def test_no_dialog_fires_on_any_page_or_search_in_either_language(hostile, browser):
+    from conftest import serve
+
+    html = hostile / f"_build/{YEAR}/html"
+    server = serve(html)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    dialogs = []
+    page = browser.new_page()
+    page.on("dialog", lambda d: (dialogs.append((page.url, d.message)), d.dismiss()))
+    try:
+        pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html") if "_static" not in p.parts
+                       and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8"))  # redirects hold no data
+        assert any(p.startswith("es/") for p in pages) and len(pages) >= 40
+        for name in pages:
+            page.goto(f"{base}/{name}", wait_until="load")
+        for book in ("", "es/"):  # search results show page and section titles
+            for query in ("onerror", "alert", "Glossary", "Work area"):
+                page.goto(f"{base}/{book}search.html?q={query}", wait_until="load")
+                page.wait_for_timeout(300)
+        page.goto(f"{base}/book/glossary.html", wait_until="load")
+        page.emulate_media(media="print")  # the print header and the print-only parts
+        page.wait_for_timeout(200)
+    finally:
+        server.shutdown()
+    assert not dialogs, dialogs
 
 
 def test_no_payload_runs(hostile):
@@ -188,6 +290,22 @@ def test_new_year_leaves_nothing_behind_when_it_fails(copy_2022):
 def test_bad_command_line_values_exit_2_without_traceback(copy_2022, args, expected):
     done = run_cli(copy_2022, *args)
     assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("variable, value", [("YEAR", "`touch {flag}`2022"), ("YEAR", "$$(touch {flag})"),
+                                             ("JOBS", "2; touch {flag}")])
+def test_make_never_runs_a_value_as_shell(tmp_path, variable, value):
+    """``make validate YEAR=…`` and ``make book JOBS=…`` hand the value to resultsbook as one argument: refused
+    (exit 2, named), never executed by the recipe's shell."""
+    flag = tmp_path / "ran"
+    target = "validate" if variable == "YEAR" else "book"
+    done = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), target,
+                           f"{variable}={value.format(flag=flag)}"], capture_output=True, text=True, timeout=300)
+    assert not flag.exists(), done.stdout + done.stderr
+    assert done.returncode != 0
+    shown = value.format(flag=flag).replace("$$", "$")
+    assert (f"'{shown}' is not a year" in done.stderr if variable == "YEAR"
+            else "argument --jobs: invalid int value" in done.stderr), done.stderr
 
 
 def test_environment_failures_exit_1_with_one_line(monkeypatch, capsys, copy_2022):

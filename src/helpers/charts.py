@@ -87,6 +87,14 @@ def wrap(label: str, width: int = 24) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
+def short_label(label: str, width: int = 24, lines: int = 3) -> str:
+    """An axis's category label: wrapped, and cut after ``lines`` lines with an ellipsis, so that no label from data
+    can push the drawing out of its figure (the whole label is in the chart's CSV and its description)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(label), width, max_lines=lines, placeholder=" …")) or str(label)
+
+
 def chart_title(title: str, unit: str) -> str:
     return f"{title} ({unit_label(unit)})"
 
@@ -257,6 +265,8 @@ def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: i
                 linewidths=0.5, linecolor="#FFFFFF", ax=ax, annot_kws={"fontsize": SMALLEST_PT})
     for i, cell in enumerate(ax.texts):  # each annotated cell is one mark, and one row of the download
         cell.set_gid(f"{MARK}{i}")
+    ax.set_yticks(ax.get_yticks(), [short_label(t.get_text()) for t in ax.get_yticklabels()])
+    ax.set_xticks(ax.get_xticks(), [short_label(t.get_text(), 16 if cols > 6 else 24) for t in ax.get_xticklabels()])
     _title(fig, chart_title(title, unit))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
