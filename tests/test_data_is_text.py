@@ -211,6 +211,20 @@ def test_links_and_pipes_in_data_are_refused_and_never_published(copy_2022, kind
     assert not (copy_2022 / f"_build/{YEAR}/html/data/{YEAR}/extra.csv").exists()
 
 
+@pytest.mark.parametrize("entry", ["../outside", "book/linked"])
+def test_a_toc_entry_outside_the_project_or_a_link_is_refused(copy_2022, entry):
+    (copy_2022.parent / "outside.md").write_text("# Outside\n", encoding="utf-8")
+    (copy_2022 / "book/linked.md").symlink_to(copy_2022.parent / "outside.md")
+    toc = copy_2022 / "_toc.yml"
+    text = toc.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.strip() == "- file: book/about")  # beside it, as indented
+    toc.write_text(text.replace(line + "\n", f"{line}\n{line.replace('book/about', entry)}\n"), encoding="utf-8")
+    done = run_cli(copy_2022, "build", "--no-progress", "--year", str(YEAR), timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"_toc.yml names '{entry}'" in done.stderr and "Traceback" not in done.stderr
+    assert not (copy_2022 / f"_build/{YEAR}/html").exists()
+
+
 def test_a_truncated_cache_entry_is_executed_again(copy_2022):
     assert run_cli(copy_2022, "build", "--no-progress", "--year", str(YEAR)).returncode == 0
     executed = copy_2022 / f"_build/cache/{YEAR}/book__glossary.ipynb"

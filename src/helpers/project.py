@@ -137,12 +137,19 @@ class Project:
         return [d for d in self.toc_documents() if d.suffix == ".ipynb"]
 
     def _resolve_document(self, name: str) -> Path:
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise InputError(f"_toc.yml names '{name}', a path that leaves the project; expected a page inside it "
+                             "(such as book/chapter_1)")
         candidates = [Path(name)] if Path(name).suffix in (".ipynb", ".md") else [
             Path(name + ".ipynb"), Path(name + ".md")]
         for rel in candidates:
-            if (self.root / rel).is_file():
+            path = self.root / rel
+            if path.is_file() and not not_regular(path) and path.resolve().is_relative_to(self.root.resolve()):
                 return rel
-        raise InputError(f"_toc.yml names '{name}', but no such .ipynb or .md file exists under {self.root}")
+            if path.exists() or path.is_symlink():
+                raise InputError(f"_toc.yml names '{name}': {rel.as_posix()} is {not_regular(path) or 'outside the project'}; "
+                                 "only regular files inside the project are read or published")
+        raise InputError(f"_toc.yml names '{name}', but no such .ipynb or .md file exists in the project")
 
 
 def resolve_year(project: "Project", year: str | int | None) -> int:
