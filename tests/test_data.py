@@ -249,3 +249,14 @@ def test_cached_validation_rechecks_what_an_edit_can_break(data_copy):
     with pytest.raises(InputError) as info:
         validate_edition(project, YEAR, use_cache=True)
     assert any("stories.csv" in p and named in p for p in info.value.problems), info.value.problems
+
+
+def test_one_mistake_in_many_rows_is_listed_a_few_times_and_counted(data_copy):
+    path = data_copy / rel("indicators")
+    rows = len(path.read_text(encoding="utf-8").splitlines()) - 1
+    for row in range(1, rows + 1):
+        set_cell(path, row, "value", "n/a")
+    mine = [p for p in problems(data_copy) if rel("indicators") in p and "'value'" in p]
+    assert len(mine) == 6, mine  # five rows named, then one line counting the others
+    assert mine[-1] == (f"{rel('indicators')}, column 'value': {rows - 5} more row(s) expected a number with a point "
+                        "for decimals and no thousands separator, such as 29.6 or 54421")

@@ -191,8 +191,30 @@ def validate_frame(frame, meta: DatasetMeta, display: str, lookups: dict[str, se
                  if (row, column) not in refused]
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        raise InputError(f"{display}: {len(problems)} problem(s)", [str(p) for p in problems])
+        raise InputError(f"{display}: {len(problems)} problem(s)", shortened(problems))
     return typed
+
+
+PER_RULE = 5  # problems listed for one column and one expectation; the rest are counted
+
+
+def shortened(problems: list[Problem]) -> list[str]:
+    """The problems as lines, in file order: for a column, the first few that break one expectation, then how many
+    more (a huge file with one systematic mistake gets a readable list, not a line per row)."""
+    from collections import Counter
+
+    counts = Counter((p.column, p.rule) for p in problems)
+    shown: Counter = Counter()
+    lines = []
+    for p in problems:
+        key = (p.column, p.rule)
+        shown[key] += 1
+        if shown[key] <= PER_RULE:
+            lines.append(str(p))
+        if shown[key] == PER_RULE and counts[key] > PER_RULE:
+            where = f", column '{p.column}'" if p.column else ""
+            lines.append(f"{p.file}{where}: {counts[key] - PER_RULE} more row(s) expected {p.rule}")
+    return lines
 
 
 def apply_types(frame, meta: DatasetMeta):
