@@ -135,3 +135,29 @@ def test_the_spanish_pdf_is_in_spanish_with_every_figure(printed_in_spanish):
     assert not missing, missing
     home = BeautifulSoup((printed_in_spanish / "book/index.html").read_text(encoding="utf-8"), "html.parser")
     assert home.select_one("article .rb-pdf-note a[download]")["href"] == f"../{pdf_name(YEAR)}"
+
+
+def test_the_print_document_keeps_text_from_data_as_text_and_runs_nothing(tmp_path):
+    """The PDF's HTML: text escaped in the page stays escaped through the print document, and the page is printed
+    with JavaScript off, so even a script that reached it would not run."""
+    require(CHROMIUM, "Chromium")
+    require(PDFTOTEXT, "pdftotext (poppler-utils)")
+    from helpers.pdf import print_document, print_pdf
+
+    single = tmp_path / "single"
+    (single / "_static").mkdir(parents=True)
+    (single / "index.html").write_text(
+        '<html><body><article class="bd-article"><section id="home"><h1>Home &lt;img src=x onerror=alert(1)&gt;</h1>'
+        "<p>Label &lt;script&gt;alert(2)&lt;/script&gt;</p>"
+        "<div><p id=\"ran\">SCRIPT DID NOT RUN</p></div>"
+        "<img src=x onerror=\"document.getElementById('ran').textContent='SCRIPT RAN'\"></section></article>"
+        "</body></html>", encoding="utf-8")
+    document = print_document(single, "Book <b>title</b>", YEAR, None)
+    raw = document.read_text(encoding="utf-8")
+    assert "<img src=x onerror=alert(1)>" not in raw and "&lt;img src=x onerror=alert(1)&gt;" in raw
+    assert "<b>title</b>" not in raw
+    output = tmp_path / "out.pdf"
+    print_pdf(document, output, "Book <b>title</b>", YEAR)
+    text = pdf_text(output)
+    assert "SCRIPT DID NOT RUN" in text and "SCRIPT RAN" not in text
+    assert "<script>alert(2)</script>" in text and "<img src=x onerror=alert(1)>" in text

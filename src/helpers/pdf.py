@@ -141,7 +141,7 @@ def print_pdf(document: Path, output: Path, title: str, year: int, browser=None)
     numbers = numbers.replace("[pages]", '<span class="totalPages"></span>')
     footer = ('<div style="width:100%;font-size:8pt;color:#444;text-align:center;font-family:sans-serif">'
               f'{html.escape(title)} · {numbers}</div>')
-    page = browser.new_page()
+    page = browser.new_page(java_script_enabled=False)  # the print document needs none: nothing in it can run
     page.goto(document.as_uri(), wait_until="load")
     page.emulate_media(media="print")
     page.pdf(path=str(output), format="A4", print_background=True, display_header_footer=True,
