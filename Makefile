@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 # them as code, and resultsbook refuses anything but a year or a count.
 export YEAR JOBS CHROMIUM
 
-.PHONY: book test validate bench clean setup system-deps browser-deps
+.PHONY: book test validate bench clean setup system-deps browser-deps lab notebooks
 
 setup: $(STAMP)
 
@@ -26,6 +26,19 @@ $(STAMP): requirements.txt pyproject.toml
 # The book comes with its PDF edition, printed by Debian's Chromium.
 book: $(STAMP) system-deps
 	$(BIN)/resultsbook build --pdf $${YEAR:+--year "$$YEAR"} $${JOBS:+--jobs "$$JOBS"}
+
+# JupyterLab with the project's kernel (this virtual environment: the helpers import as in the build), the book's
+# folder as its root (as root, in a container, with --allow-root). LAB_ARGS: more options for `jupyter lab`
+# (such as --no-browser --port=8899).
+LAB_ARGS ?=
+export LAB_ARGS
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=book $$([ "$$(id -u)" = 0 ] && echo --allow-root) $$LAB_ARGS
+
+# The committed notebooks in Jupyter's own format, without outputs (as the git filter `nbstripout --install` keeps
+# them; tests/test_authoring.py checks it).
+notebooks: $(STAMP)
+	$(BIN)/nbstripout --keep-id book/*.ipynb
 
 validate: $(STAMP)
 	$(BIN)/resultsbook validate $${YEAR:+--year "$$YEAR"}

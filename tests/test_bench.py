@@ -51,5 +51,5 @@ def test_jupyter_books_side_renders_the_same_english_pages(tmp_path):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         tags = [t for c in cells for t in c.get("metadata", {}).get("tags", [])]
         assert "lang-es" not in tags and "lang-en" in tags, path.name
-        parameters = next(c["source"] for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+        parameters = "".join(next(c["source"] for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])))
         assert f"year = {FULL_EDITION}" in parameters and "lang = 'en'" in parameters, path.name

@@ -72,7 +72,9 @@ def test_every_toc_caption_has_words_in_every_language():
 # ---------------------------------------------------------------------------------------------- prose
 
 def _markdown_cells(notebook: Path) -> list[dict]:
-    return [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "markdown"]
+    import nbformat  # as Jupyter reads it: each cell's source one string, however the file stores it
+
+    return [c for c in nbformat.read(notebook, as_version=4)["cells"] if c["cell_type"] == "markdown"]
 
 
 @pytest.mark.parametrize("notebook", sorted(p.name for p in (REPO / "book").glob("*.ipynb")))
