@@ -81,3 +81,79 @@ def test_nbstripout_finds_no_output_to_strip_in_committed_notebooks(tmp_path):
     done = subprocess.run([sys.executable, "-m", "nbstripout", "--dry-run", "--keep-id", str(with_output),
                            *map(str, NOTEBOOKS)], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines() == [f"Dry run: would have stripped {with_output}"], done.stdout
+
+
+def test_a_glue_key_misspelt_in_prose_fails_the_build_naming_notebook_cell_and_key(minibook):
+    """An analyst's typo is named, with the nearest key the notebook glues; it is never shown to readers as the
+    edition's missing data, and the last good book stays."""
+    from conftest import run_cli
+
+    assert run_cli(minibook, "build", "--no-progress", "--year", "2030").returncode == 0
+    html = minibook / "_build/2030/html/book/alpha.html"
+    before = html.read_bytes()
+    path = minibook / "book/alpha.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(n for n, c in enumerate(nb.cells, start=1) if c.cell_type == "markdown" and "`widgets`" in c.source)
+    nb.cells[cell - 1].source = nb.cells[cell - 1].source.replace("`widgets`", "`widgest`", 1)
+    nbformat.write(nb, path)
+    done = run_cli(minibook, "build", "--no-progress", "--year", "2030")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (f"book/alpha.ipynb, cell {cell}: {{glue}}`widgest` names a key no cell glues; did you mean 'widgets'?"
+            in done.stderr), done.stderr
+    assert "Traceback" not in done.stderr and html.read_bytes() == before
+
+
+def test_a_sphinx_warning_in_a_notebook_names_its_source_cell(minibook):
+    from conftest import run_cli
+
+    path = minibook / "book/alpha.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(n for n, c in enumerate(nb.cells, start=1) if c.cell_type == "markdown" and "`widgets`" in c.source)
+    nb.cells[cell - 1].source += "\n\nSee {doc}`a-page-that-does-not-exist`."
+    nbformat.write(nb, path)
+    done = run_cli(minibook, "build", "--no-progress", "--year", "2030")
+    assert done.returncode == 1, done.stdout + done.stderr
+    import re
+
+    lines = nb.cells[cell - 1].source.count("\n") + 1
+    found = re.search(rf"book/alpha\.ipynb, cell {cell}, line (\d+): WARNING: unknown document", done.stderr)
+    assert found and 1 <= int(found.group(1)) <= lines + 1, done.stderr  # docutils: the role's paragraph, or after
+    assert ".ipynb:" not in done.stderr  # no line number of the executed copy
+
+
+def _prose(text: str, lang: str):
+    return nbformat.v4.new_markdown_cell(text, metadata={"tags": [f"lang-{lang}"]})
+
+
+def test_lang_check_names_every_breach_of_the_bilingual_convention(tmp_path):
+    from conftest import run_cli
+
+    (tmp_path / "_toc.yml").write_text("root: book/index\n", encoding="utf-8")
+    (tmp_path / "_config.yml").write_text("title: t\n", encoding="utf-8")
+    (tmp_path / "book").mkdir()
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        _prose("# Poverty\n\nPoverty fell to {glue:text}`poverty_share`.", "en"),               # cell 2
+        _prose("# Pobreza\n\nLa pobreza bajó a {glue:text}`povrety_share`.", "es"),             # cell 3
+        _prose("It rose with the share of {glue:text}`jobs`.", "en"),                          # cell 4
+        _prose("Subió with the share of {glue:text}`jobs`.", "es"),                            # cell 5
+        nbformat.v4.new_markdown_cell("Untagged."),                                             # cell 6
+        _prose("A last English sentence.", "en"),                                               # cell 7
+    ])
+    nbformat.write(nb, tmp_path / "book/page.ipynb")
+    done = run_cli(tmp_path, "lang-check")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    problems = [line[4:] for line in done.stderr.splitlines() if line.startswith("  - ")]
+    assert problems == [
+        "book/page.ipynb, cell 6: no language tag (expected lang-en or lang-es)",
+        "book/page.ipynb, cells 2 and 3: glue keys in one language only: en: poverty_share; es: povrety_share",
+        "book/page.ipynb, cell 5 (lang-es): English left untranslated (of, the, with)",
+        "book/page.ipynb, cell 7: no lang-es cell follows this lang-en one",
+    ], done.stderr
+
+
+def test_lang_check_passes_on_the_committed_notebooks():
+    from helpers.langcheck import project_problems
+
+    count, problems = project_problems(REPO)
+    assert count == len(NOTEBOOKS) and problems == []

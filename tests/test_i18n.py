@@ -17,7 +17,6 @@ from conftest import FULL_EDITION, REPO
 from helpers import fmt, i18n, page
 from helpers.scan import english_sentences, scan
 
-GLUE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
 
 
 @pytest.fixture
@@ -71,24 +70,13 @@ def test_every_toc_caption_has_words_in_every_language():
 
 # ---------------------------------------------------------------------------------------------- prose
 
-def _markdown_cells(notebook: Path) -> list[dict]:
-    import nbformat  # as Jupyter reads it: each cell's source one string, however the file stores it
-
-    return [c for c in nbformat.read(notebook, as_version=4)["cells"] if c["cell_type"] == "markdown"]
-
-
 @pytest.mark.parametrize("notebook", sorted(p.name for p in (REPO / "book").glob("*.ipynb")))
 def test_each_prose_cell_is_written_in_each_language_with_the_same_glue(notebook):
-    cells = _markdown_cells(REPO / "book" / notebook)
-    assert cells and all(i18n.cell_language(c) in i18n.LOCALES for c in cells), "every prose cell names its language"
-    by_language = {lang: [c for c in cells if i18n.cell_language(c) == lang] for lang in i18n.LOCALES}
-    english = by_language[i18n.DEFAULT]
-    for lang, written in by_language.items():
-        assert len(written) == len(english), (lang, "one cell per English cell, in the same order")
-        for ours, theirs in zip(written, english):
-            assert set(GLUE.findall(ours["source"])) == set(GLUE.findall(theirs["source"])), (lang, theirs["source"][:60])
-            heads = [len(h) for h in re.findall(r"^(#+) ", ours["source"], re.M)]
-            assert heads == [len(h) for h in re.findall(r"^(#+) ", theirs["source"], re.M)], (lang, "same headings")
+    """What ``resultsbook lang-check`` checks (helpers.langcheck): every prose cell tagged, each English cell with
+    its Spanish twin in order, the same glue keys and headings, no English left in Spanish."""
+    from helpers.langcheck import notebook_problems
+
+    assert notebook_problems(REPO / "book" / notebook, f"book/{notebook}") == []
 
 
 def test_cells_in_keeps_one_languages_prose_and_all_code():

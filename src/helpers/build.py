@@ -119,6 +119,9 @@ def summary_table(outcomes: list[Outcome]) -> str:
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+PROSE_MISTAKE = "GlueKeyError"  # helpers.page.GlueKeyError: prose naming a key no cell glues
+
+
 def failure_report(outcomes: list[Outcome], colour: bool = False) -> str:
     parts = []
     for o in outcomes:
@@ -314,6 +317,12 @@ def execute_pages(config: BuildConfig, out, server=None, plan=None,
                                  lang=config.lang, server=server, plan=plan, kernels=kernels)
     print(summary_table(outcomes), file=out)
     failed = [o.notebook for o in outcomes if o.status == "failed"]
+    mistakes = [o for o in outcomes if o.status == "failed" and o.error.startswith(PROSE_MISTAKE + ":")]
+    if failed and len(mistakes) == len(failed):  # the analyst's prose names keys that do not exist: bad input
+        lines = [f"{o.notebook}, {line.strip()}" for o in mistakes
+                 for line in o.error.split(":", 1)[1].strip().splitlines() if line.strip()]
+        raise InputError(f"{len(lines)} glue key(s) in the prose that no cell glues; the previous book in "
+                         f"{config.html_dir} is unchanged", lines)
     if failed:
         print(failure_report(outcomes, colour=out.isatty()), file=out)
         raise BuildError(f"{len(failed)} notebook(s) failed: {', '.join(failed)}; "

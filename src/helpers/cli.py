@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--lang", default="en", help="the book whose gaps to list: en (default) or es (which also "
                    "lists text from data not yet written in Spanish)")
 
+    c = sub.add_parser("lang-check", help="check the notebooks' bilingual prose: each cell tagged, each English "
+                       "cell with its Spanish twin, the same glue keys and headings, no English left in Spanish")
+    c.add_argument("notebooks", nargs="*", type=Path, help="notebooks to check (default: every one under book/)")
+
     v = sub.add_parser("validate", help="check one edition's data against its schemas")
     v.add_argument("--year", help="edition to check (default: the latest)")
     return parser
@@ -90,6 +94,16 @@ def main(argv: list[str] | None = None) -> int:
             year = resolve_year(project, args.year)
             count = validate_edition(project, year)
             print(f"data/{year}: {count} datasets valid")
+        elif args.command == "lang-check":
+            from .langcheck import project_problems
+
+            missing = [str(p) for p in args.notebooks if not p.is_file()]
+            if missing:
+                raise InputError(f"no such notebook: {', '.join(missing)}")
+            count, problems = project_problems(root, args.notebooks)
+            if problems:
+                raise InputError(f"{len(problems)} problem(s) in the notebooks' bilingual prose", problems)
+            print(f"{count} notebook(s): every prose cell has its twin in each language")
         return 0
     except InputError as exc:
         print(exc.report(), file=sys.stderr)

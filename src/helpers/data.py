@@ -354,6 +354,13 @@ class Edition:
         return pd.DataFrame({c: pd.Series(dtype=TYPES[s.type]) for c, s in meta.columns.items()})
 
     def load(self, name: str, where: dict | None = None):
+        """``_load``, the frame naming its dataset (``frame.attrs["dataset"]``): glued figures then say which
+        dataset's keys they come from (``page.glue_figures``)."""
+        frame = self._load(name, where)
+        frame.attrs["dataset"] = name
+        return frame
+
+    def _load(self, name: str, where: dict | None = None):
         """The dataset as a typed frame. ``where`` ({column: values}) keeps only the rows whose column holds one of
         the values (compared as text, as in the file); the page then depends on those rows alone (and on the
         file's line count, which tells an empty dataset from an empty selection), so an edit to another row leaves

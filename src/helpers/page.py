@@ -22,7 +22,9 @@ GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
 GAP_MIME = "application/vnd.resultsbook.gap+json"  # outputs the pipeline turns into the page notice and ledger
 HEADING_MIME = "application/vnd.resultsbook.heading+json"  # outputs the pipeline lifts into real sections
 GLUE_PREFIX = "application/papermill.record/"  # MyST-NB's (myst_nb.ext.glue.GLUE_PREFIX: a test compares them)
-_state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set(), "may_lack": set()}
+_state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set(), "may_lack": set(),
+                "families": set()}  # (dataset, key column, prefix) of the figures glued from data (glue_figures)
+FIGURE_SUFFIXES = ("", "_period", "_label", "_phrase", "_earlier", "_earlier_period", "_movement")  # glue_figures
 
 
 def not_available(year=None) -> str:
@@ -165,6 +167,8 @@ def glue_figures(frame, year: int, key: str = "indicator", prefix: str = "") -> 
     '<key>_earlier', '<key>_earlier_period' and '<key>_movement' ('rose from 55.6% in 2021 to 56.1% in 2022').
     """
     values, optional = {}, {}
+    if frame.attrs.get("dataset"):  # the keys any edition's rows could give: a figure this one lacks is a gap
+        _state["families"].add((frame.attrs["dataset"], key, prefix))
     frame = frame.assign(_order=frame["ref_period"].map(period_sort_key)).sort_values("_order", kind="stable")
     for name, rows in frame.groupby(key, sort=False):
         latest, earliest = rows.iloc[-1], rows.iloc[0]
@@ -301,9 +305,14 @@ def finish(notebook: str | None = None) -> list[str]:
 
     path = notebook
     if path and os.path.isfile(path):
+        unknown = []
         for key in referenced_keys(path):
             if key not in _state["glued"]:
+                if key not in _state["may_lack"] and not figure_key(key):
+                    unknown.append(key)
                 glue_optional({key: None}) if key in _state["may_lack"] else glue_text(key, None)
+        if unknown:  # an analyst's mistake, not the edition's missing data: never shown to readers as a gap
+            raise GlueKeyError(unknown_keys_message(path, unknown))
     missing = sorted(_state["missing"])
     datasets, words = dataset_gaps(), untranslated()
     if missing or datasets or _state["optional"] or words:
@@ -311,6 +320,53 @@ def finish(notebook: str | None = None) -> list[str]:
                             "untranslated": words},
                  "text/plain": f"[{not_available()}: {', '.join(missing + list(datasets) + list(words))}]"}, raw=True)
     return missing
+
+
+class GlueKeyError(Exception):
+    """Prose refers to a glue key that no cell of the notebook glues and no edition's data can give."""
+
+
+def figure_key(key: str) -> bool:
+    """True when ``key`` is one that ``glue_figures`` gives for a row of some edition of a dataset this page glues
+    figures from (the edition at hand lacks that row: a gap, not a mistake)."""
+    from .project import find_root
+
+    root = find_root()
+    for dataset, column, prefix in _state["families"]:
+        for name in _key_values(str(root), dataset, column):
+            if any(key == f"{prefix}{name}{suffix}" for suffix in FIGURE_SUFFIXES):
+                return True
+    return False
+
+
+def _key_values(root: str, dataset: str, column: str) -> set[str]:
+    """Every value of ``column`` in the dataset's CSV of every edition and framework cycle (read as text: only
+    to tell a figure an edition lacks from a misspelt key)."""
+    import csv
+    from pathlib import Path
+
+    values: set[str] = set()
+    for path in [*Path(root, "data").glob(f"*/{dataset}.csv"), *Path(root, "data", "frameworks").glob(f"*/{dataset}.csv")]:
+        if path.is_file() and not path.is_symlink():
+            with open(path, encoding="utf-8", newline="") as fh:
+                values |= {row[column].strip() for row in csv.DictReader(fh) if row.get(column)}
+    return values
+
+
+def unknown_keys_message(notebook: str, keys: list[str]) -> str:
+    """Each unknown key with the notebook cell whose prose names it and the nearest key the notebook glues."""
+    import difflib
+
+    cells = json.loads(open(notebook, encoding="utf-8").read()).get("cells", [])
+    glued = sorted(_state["glued"] - set(keys))
+    lines = []
+    for key in keys:
+        where = [n for n, c in enumerate(cells, start=1) if c.get("cell_type") == "markdown"
+                 and key in glue_references({"cells": [c]})]
+        near = difflib.get_close_matches(key, glued, n=1, cutoff=0.6)
+        lines.append(f"cell {', '.join(map(str, where)) or '?'}: {{glue}}`{key}` names a key no cell glues"
+                     + (f"; did you mean '{near[0]}'?" if near else ""))
+    return "\n".join(lines)
 
 
 def escape_markdown(text) -> str:

@@ -74,9 +74,49 @@ def pruned_page(page, executed: Path, year: int, link: str | None, lang: str = "
     from .i18n import cells_in
     from .pruning import glued_values, prune_page
 
-    nb = cells_in(json.loads(executed.read_text(encoding="utf-8")), lang)
+    nb = cells_in(number_source_cells(json.loads(executed.read_text(encoding="utf-8"))), lang)
     nb, page_gaps = prune_page(nb, year, link)
     return nb, page_gaps, _title(nb, glued_values(nb)) or page.name
+
+
+SOURCE_CELL = "rb_source_cell"  # cell metadata: the cell's position in the notebook as committed (1-based)
+
+
+def number_source_cells(nb: dict) -> dict:
+    """Each cell of an executed notebook marked with its position in the source notebook (papermill's injected
+    parameters and the build's finishing cell are not source cells), so that a Sphinx warning about the staged page
+    can name the cell the analyst wrote (``source_cells_named``)."""
+    n = 0
+    for cell in nb.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" not in tags and "resultsbook-finish" not in tags:
+            n += 1
+            cell.setdefault("metadata", {})[SOURCE_CELL] = n
+    return nb
+
+
+WARNING_AT = re.compile(r"(?P<path>\S+?\.ipynb):(?P<line>\d+):")
+
+
+def source_cells_named(text: str, source: Path) -> str:
+    """Sphinx's 'book/x.ipynb:40025:' (MyST-NB numbers lines (cell index + 1) × 10000 + line) as the source
+    notebook's 'book/x.ipynb, cell 7, line 24:'. A cell the pipeline made (a lifted heading, a notice) is named
+    by the source cell before it."""
+    def named(match) -> str:
+        path, line = Path(match.group("path")), int(match.group("line"))
+        index, within = line // 10000 - 1, line % 10000
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+            rel = path.relative_to(source).as_posix()
+        except (OSError, ValueError, KeyError):
+            return match.group(0)
+        numbers = [c.get("metadata", {}).get(SOURCE_CELL) for c in cells[: index + 1]]
+        number = next((n for n in reversed(numbers) if n), None)
+        if index < 0 or index >= len(cells) or number is None:
+            return match.group(0)
+        return f"{rel}, cell {number}, line {within}:"
+
+    return WARNING_AT.sub(named, text)
 
 
 def _regular_only(folder: str, names: list[str]) -> list[str]:
@@ -290,7 +330,7 @@ class SphinxRun:
         if self.process.returncode != 0 or not (html / "index.html").is_file():
             messages = [line for line in text.splitlines()
                         if "WARNING" in line or "ERROR" in line or "Error" in line or "Exception" in line]
-            detail = ANSI.sub("", "\n".join(messages[-40:]) or text[-4000:])
+            detail = source_cells_named(ANSI.sub("", "\n".join(messages[-40:]) or text[-4000:]), self.source)
             if self.project_root is not None:  # point at the project's files, not the work copy
                 detail = detail.replace(f"{self.source}/", f"{self.project_root}/")
             raise BuildError(f"Jupyter Book failed (strict: {' '.join(STRICT_FLAGS)}):\n{detail}")
