@@ -157,3 +157,16 @@ def test_lang_check_passes_on_the_committed_notebooks():
 
     count, problems = project_problems(REPO)
     assert count == len(NOTEBOOKS) and problems == []
+
+
+def test_a_notebook_run_by_hand_renders_the_latest_complete_edition(tmp_path):
+    from helpers.project import Project
+
+    for year, rows in ((2030, "a\n1\n"), (2031, "a\n")):  # 2031 is started, not complete
+        (tmp_path / f"data/{year}").mkdir(parents=True)
+        (tmp_path / f"data/{year}/d.yml").write_text("title: d\n", encoding="utf-8")
+        (tmp_path / f"data/{year}/d.csv").write_text(rows, encoding="utf-8")
+    project = Project(tmp_path)
+    assert (project.latest_edition(), project.latest_complete_edition()) == (2031, 2030)
+    (tmp_path / "data/2031/d.csv").write_text("a\n2\n", encoding="utf-8")
+    assert project.latest_complete_edition() == 2031

@@ -118,15 +118,16 @@ def glue_edition(year: int) -> None:
 
 
 def edition(year, lang: str | None = None) -> int:
-    """The edition a notebook renders: the injected parameter, or the latest edition when run by hand; and the
-    language its helpers write in (the injected ``lang``; English by default)."""
+    """The edition a notebook renders: the injected parameter, or, run by hand (``year = None``), the latest
+    complete edition (``Project.latest_complete_edition``); and the language its helpers write in (the injected
+    ``lang``; English by default)."""
     from .i18n import set_language
 
     set_language(lang)
     if year is None:
         from .project import Project, find_root
 
-        year = Project(find_root()).latest_edition()
+        year = Project(find_root()).latest_complete_edition()
     _state["year"] = int(year)
     return int(year)
 

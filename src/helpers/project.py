@@ -110,6 +110,16 @@ class Project:
             raise InputError(f"no edition to build: {self.data_dir} has no YEAR folder")
         return years[-1]
 
+    def latest_complete_edition(self) -> int:
+        """The latest edition in which every dataset it declares has rows: what a notebook run by hand (in
+        JupyterLab, ``year = None``) renders, so that it shows what its page shows in the fullest recent book. The
+        latest edition when none is complete."""
+        for year in reversed(self.editions()):
+            metas = sorted(self.year_dir(year).glob("*.yml"))
+            if metas and all(_has_rows(m.with_suffix(".csv")) for m in metas):
+                return year
+        return self.latest_edition()
+
     def toc_documents(self) -> list[Path]:
         """Every document named in _toc.yml (root first), as paths relative to the root."""
         toc = read_yaml(self.root / "_toc.yml") or {}
@@ -150,6 +160,14 @@ class Project:
                 raise InputError(f"_toc.yml names '{name}': {rel.as_posix()} is {not_regular(path) or 'outside the project'}; "
                                  "only regular files inside the project are read or published")
         raise InputError(f"_toc.yml names '{name}', but no such .ipynb or .md file exists in the project")
+
+
+def _has_rows(csv: Path) -> bool:
+    """A regular CSV file with at least one line of data under its header."""
+    if not csv.is_file() or not_regular(csv):
+        return False
+    with open(csv, encoding="utf-8", errors="replace") as fh:
+        return sum(1 for line in fh if line.strip()) > 1
 
 
 def resolve_year(project: "Project", year: str | int | None) -> int:
