@@ -251,3 +251,36 @@ def test_the_edition_switcher_links_the_same_page_in_every_edition_built(two_edi
     href = page.get_attribute("nav.rb-editions a:text('2022')", "href")
     response = page.goto(f"{base}/2023/html/book/{href}")
     assert response.status == 200 and page.url.endswith("/2022/html/book/index.html")
+
+
+SPLIT_TOKENS = """() => {
+  // every number and every word of a table cell that the browser laid out on more than one line
+  const found = [];
+  for (const cell of document.querySelectorAll("article table td, article table th")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/[\\p{L}\\p{N}][\\p{L}\\p{N},.%]*/gu)) {
+        if (m[0].length < 3 || /[\\/@]/.test(m[0])) continue;  // addresses may break at their slashes
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) found.push(m[0]);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_table_splits_a_number_or_a_word(site, browser, width):
+    base, html = site
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    split = {}
+    for name in book_pages(html):
+        page.goto(f"{base}/{name}", wait_until="load")
+        found = page.evaluate(SPLIT_TOKENS)
+        if found:
+            split[name] = found[:8]
+    assert not split, split
