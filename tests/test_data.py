@@ -90,6 +90,9 @@ def test_loader_returns_typed_frames():
     ("indicators", 7, "source", "somewhere", "expected every value listed in sources.id"),
     ("agencies", 2, "in_country_team", "maybe", "column 'in_country_team': value 'maybe'"),
     ("glossary", 3, "meaning", "", "column 'meaning'"),
+    ("indicators", 2, "ref_period", "2024-T4", "expected a period such as 2022, 2022-12, 2022-Q3 or 2020/2022"),
+    ("indicators", 3, "ref_period", "dic-2024", "expected a period such as 2022, 2022-12, 2022-Q3 or 2020/2022"),
+    ("indicators", 4, "ref_period", "Q4 2024", "expected a period such as 2022, 2022-12, 2022-Q3 or 2020/2022"),
 ])
 def test_bad_cell_is_reported_with_file_row_and_column(data_copy, dataset, row, column, value, expected):
     set_cell(data_copy / rel(dataset), row, column, value)

@@ -129,3 +129,31 @@ def test_source_line_names_sections_pages_and_original_sources():
     line = charts.source_line(frame, sources, 2022)
     assert line == ("Source: United Nations Mexico, Results Report 2022 (Mexico at a glance, p. 11; Chapter 1, p. 14). "
                     "Original source: INEGI.")
+
+
+def test_bar_chart_options_an_analyst_sets_from_the_notebook():
+    """Order (by value, as given, or a list), a highlight, a labelled reference line and notes, without editing
+    a helper; made-up values."""
+    import pandas as pd
+
+    from helpers import charts
+
+    frame = pd.DataFrame({"label": ["a", "b", "c"], "value": [1.0, 3.0, 2.0], "unit": "count"})
+    common = dict(title="t", unit="count", source="s", dataset="d", year=2030)
+
+    def top_to_bottom(chart):
+        return [t.get_text() for t in chart.figure.axes[0].get_yticklabels()][::-1]
+
+    assert top_to_bottom(charts.bar(frame, "label", "value", **common)) == ["b", "c", "a"]
+    assert top_to_bottom(charts.bar(frame, "label", "value", order="given", **common)) == ["a", "b", "c"]
+    assert top_to_bottom(charts.bar(frame, "label", "value", order=["a"], **common)) == ["a", "b", "c"]
+    chart = charts.bar(frame, "label", "value", reference=(2.5, "National average"), notes={"c": "(estimate)"},
+                       highlight="a", **common)
+    ax = chart.figure.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert " National average" in texts and any(t.endswith("(estimate)") for t in texts)
+    assert any(list(line.get_xdata()) == [2.5, 2.5] and line.get_linestyle() == "--" for line in ax.lines)
+    colours = {p.get_gid(): p.get_facecolor() for p in ax.patches}
+    assert len(set(colours.values())) == 2  # the highlighted bar stands out
+    with pytest.raises(ValueError, match="order="):
+        charts.bar(frame, "label", "value", order="alphabetical", **common)

@@ -107,11 +107,16 @@ def source_line(frame, sources=None, edition: int | None = None) -> str:
 
 
 def bar(frame, category: str, value: str, *, title: str, unit: str, source: str, dataset: str,
-        year: int, alt: str | None = None, highlight: str | None = None) -> Chart:
-    """Horizontal bars from a zero baseline, largest first, each labelled with its value as printed.
+        year: int, alt: str | None = None, highlight: str | None = None, order="value",
+        reference: tuple[float, str] | None = None, notes: dict[str, str] | None = None) -> Chart:
+    """Horizontal bars from a zero baseline, each labelled with its value as printed.
 
     Negative values extend left of zero; a qualified value ("more than", "up to") is hatched and labelled with
-    its qualifier; a missing value has no bar and reads n.a.; a single value is not a chart (see ``show``)."""
+    its qualifier; a missing value has no bar and reads n.a.; a single value is not a chart (see ``show``).
+    What an analyst sets from the notebook: ``order`` ("value": largest first; "given": the frame's order, top
+    to bottom; or a list of categories, top to bottom, the others after them by value), ``highlight`` (one
+    category in the accent colour), ``reference`` ((value, label): a dashed line across the bars, labelled) and
+    ``notes`` ({category: text} written after that bar's value). Every text is drawn as plain text."""
     rows = plotted_rows(frame, [category, value])
     valid = frame[frame[value].notna()] if not frame.empty else frame
     if valid.empty:
@@ -125,7 +130,7 @@ def bar(frame, category: str, value: str, *, title: str, unit: str, source: str,
 
     data = frame.copy()
     data["_v"] = data[value].astype("float64")
-    data = data.sort_values("_v", ascending=True, na_position="first")
+    data = bar_order(data, category, order)  # bottom to top, as matplotlib draws them
     qualifiers = data["qualifier"] if "qualifier" in data else [None] * len(data)
     height = 1.0 + 0.42 * sum(wrap(c).count("\n") + 1 for c in data[category].astype(str))
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
@@ -139,11 +144,19 @@ def bar(frame, category: str, value: str, *, title: str, unit: str, source: str,
     low, high = min(0.0, float(data["_v"].min())), max(0.0, float(data["_v"].max()))
     span = (high - low) or 1.0
     labels = []
-    for i, (v, q) in enumerate(zip(data["_v"], qualifiers)):
+    for i, (v, q, name) in enumerate(zip(data["_v"], qualifiers, data[category].astype(str))):
         text = shown_value(v, unit, q)
+        if notes and notes.get(name):
+            text = f"{text}  {notes[name]}"
         at = 0 if fmt.is_missing(v) else v
         labels.append(ax.text(at + span * 0.01 if at >= 0 else at - span * 0.01, i, text, va="center",
                               ha="left" if at >= 0 else "right", fontsize=SMALLEST_PT + 0.5, color=TEXT))
+    if reference is not None:
+        at, label = float(reference[0]), str(reference[1])
+        low, high = min(low, at), max(high, at)
+        span = (high - low) or 1.0
+        ax.axvline(at, color=TEXT, linewidth=1, linestyle="--")
+        ax.text(at, len(data) - 0.45, f" {label}", va="bottom", ha="left", fontsize=SMALLEST_PT, color=TEXT)
     ax.set_xlim(low - (span * 0.35 if low < 0 else 0), high + span * 0.35)
     ax.axvline(0, color="#888888", linewidth=0.8)
     _title(fig, chart_title(title, unit))
@@ -155,6 +168,25 @@ def bar(frame, category: str, value: str, *, title: str, unit: str, source: str,
     fig.tight_layout()
     return Chart(fig, title, unit, alt or describe_bars(frame, category, value, title, unit), source, dataset, year,
                  rows)
+
+
+def bar_order(data, category: str, order):
+    """The rows from the bottom bar to the top one: by value (the largest on top), as given (the first row on top),
+    or the listed categories on top in the list's order and the others below them by value."""
+    if order == "given":
+        return data.iloc[::-1]
+    by_value = data.sort_values("_v", ascending=True, na_position="first", kind="stable")
+    if order == "value":
+        return by_value
+    if isinstance(order, str) or not hasattr(order, "__iter__"):
+        raise ValueError(f"order={order!r}: expected 'value', 'given' or a list of {category} values")
+    listed = [str(c) for c in order]
+    names = by_value[category].astype(str)
+    rest = by_value[~names.isin(listed)]
+    chosen = by_value[names.isin(listed)].assign(_at=lambda f: f[category].astype(str).map(listed.index))
+    import pandas as pd
+
+    return pd.concat([rest, chosen.sort_values("_at", ascending=False).drop(columns="_at")])
 
 
 def _title(fig, text: str) -> None:

@@ -127,8 +127,8 @@ def _read_meta(path: Path, text: str) -> DatasetMeta:
     if not isinstance(raw["columns"], dict) or not raw["columns"]:
         raise InputError(f"{path}: 'columns' must map each column name to its description, got {raw['columns']!r}")
     declared = dict(raw["columns"])
-    if raw.get("provenance", True):
-        declared.update({k: v for k, v in PROVENANCE.items() if k not in declared})
+    if raw.get("provenance", True):  # a dataset that declares a provenance column keeps its rules (a period's form)
+        declared.update({k: {**v, **(declared.get(k) or {})} for k, v in PROVENANCE.items()})
     for name, spec in declared.items():
         if spec is not None and not isinstance(spec, dict):
             raise InputError(f"{path}: column '{name}' must be a mapping (type, description, …), got {spec!r}")
