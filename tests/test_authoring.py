@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import socket
@@ -170,3 +171,47 @@ def test_a_notebook_run_by_hand_renders_the_latest_complete_edition(tmp_path):
     assert (project.latest_edition(), project.latest_complete_edition()) == (2031, 2030)
     (tmp_path / "data/2031/d.csv").write_text("a\n2\n", encoding="utf-8")
     assert project.latest_complete_edition() == 2031
+
+
+RECIPE = re.compile(r"<!-- recipe: (?P<step>[a-z-]+)(?: (?P<args>[^\n]*?))? -->\n(?:```[a-z]*\n(?P<body>.*?)```)?", re.S)
+
+
+def test_every_recipe_of_the_analysts_guide_works_on_the_fixture_book(minibook):
+    """docs/analysts.md, run step by step on a copy of the fixture book: each file written, each cell added, each
+    command and each published text as the guide says."""
+    from conftest import run_cli
+
+    guide = (REPO / "docs/analysts.md").read_text(encoding="utf-8")
+    steps = list(RECIPE.finditer(guide))
+    assert len(steps) >= 15, "the guide's recipes were not found"
+    for step in steps:
+        kind, args, body = step["step"], (step["args"] or "").strip(), step["body"] or ""
+        if kind in ("write", "append"):
+            path = minibook / args
+            path.parent.mkdir(parents=True, exist_ok=True)
+            before = path.read_text(encoding="utf-8") if kind == "append" and path.exists() else ""
+            path.write_text(before + body, encoding="utf-8")
+        elif kind in ("code-cell", "markdown-cell"):
+            nb = nbformat.read(minibook / args, as_version=4)
+            make = nbformat.v4.new_code_cell if kind == "code-cell" else nbformat.v4.new_markdown_cell
+            nb.cells.append(make(body.strip()))
+            nbformat.write(nb, minibook / args)
+        elif kind == "notebook":
+            cells = [nbformat.v4.new_markdown_cell(text, metadata={"tags": [tag]}) for _, tag, text in json.loads(body)]
+            nbformat.write(nbformat.v4.new_notebook(cells=cells), minibook / args)
+        elif kind == "build":
+            done = run_cli(minibook, "build", "--no-progress", "--year", "2030")
+            assert done.returncode == 0, (step.group(0), done.stdout + done.stderr)
+        elif kind == "expect":
+            path, text = args.split(" ", 1)
+            from bs4 import BeautifulSoup
+
+            shown = BeautifulSoup((minibook / path).read_text(encoding="utf-8"), "html.parser").get_text(" ")
+            shown = " ".join(shown.split()).replace(" ,", ",").replace(" .", ".")  # glue spans leave a space
+            assert text in shown, (step.group(0), shown[-600:])
+        elif kind == "run":
+            command, expected = (part.strip() for part in args.split("=>", 1))
+            done = run_cli(minibook, *command.split())
+            assert done.returncode == 0 and expected in done.stdout, (step.group(0), done.stdout + done.stderr)
+        else:
+            raise AssertionError(f"unknown recipe step {kind!r}")
