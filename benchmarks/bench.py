@@ -42,6 +42,7 @@ TARGETS = {"cold_vs_jupyterbook": 0.25, "noop_vs_cold": 0.03, "edit_one_vs_cold"
            "pdf_vs_cold": 1.0}
 # In `resultsbook preview`, seconds from saving a notebook to the served page holding the change
 PREVIEW_TARGETS = {"preview_prose_s": 1.5, "preview_code_s": 2.5}
+VALIDATE_TARGET_MB = 500  # a million-row CSV validated (issue 29)
 READING_PAUSE = 3.0  # seconds between a preview's rebuilt page and the next save (its next Sphinx starts meanwhile)
 RSS_TARGET_MB = 1024
 
@@ -158,6 +159,25 @@ def edit_data(path: Path, run: int) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+def million_rows(dataset: Path, rows: int = 1_000_000) -> Path:
+    """The project of ``dataset`` with that CSV grown to ``rows`` rows (its first row repeated, each with a key of
+    its own in the first key column); returns the project's root."""
+    import csv
+
+    from helpers.schema import read_meta
+
+    key = read_meta(dataset.with_suffix(".yml")).primary_key[0]
+    lines = list(csv.reader(dataset.open(encoding="utf-8", newline="")))
+    header, first = lines[0], lines[1]
+    at = header.index(key)
+    with dataset.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerows(lines)
+        for n in range(rows - len(lines) + 1):
+            out.writerow([f"{first[i]}-bench-{n}" if i == at else v for i, v in enumerate(first)])
+    return dataset.parents[2]
+
+
 class Preview:
     """``resultsbook preview`` running on the copy, on a free port, until closed (Ctrl-C, as a user stops it)."""
 
@@ -233,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument("--notebook", help="notebook to edit (default: the last one in _toc.yml)")
     parser.add_argument("--dataset", help="data file to edit (default: the largest CSV of the edition)")
+    parser.add_argument("--validate-rows", type=int, default=1_000_000,
+                        help="rows of the large CSV whose validation is measured (default: a million)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="resultsbook-bench-") as tmp:
@@ -306,6 +328,15 @@ def main(argv: list[str] | None = None) -> int:
             results["make_book_cold_s"], samples["make_book_cold_s"] = median(book_cold), book_cold
             results["make_book_noop_s"], samples["make_book_noop_s"] = median(book_noop), book_noop
 
+        # a million-row CSV validated (issue 29: bounded memory): the largest dataset repeated, keys kept unique
+        original = dataset.read_bytes()
+        try:
+            seconds, (peak, _) = timed([sys.executable, "-m", "helpers.cli", "validate", "--year", str(year)],
+                                       million_rows(dataset, args.validate_rows), env, measure_rss=True)
+        finally:
+            dataset.write_bytes(original)  # Jupyter Book's own run below reads the edition as it is
+        results["validate_1m_rows_s"], results["validate_1m_rows_peak_mb"] = seconds, round(peak, 1)
+
         jb_times = []
         jb = Path(sys.executable).with_name("jupyter-book")
         for _ in runs:
@@ -341,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
             target = PREVIEW_TARGETS[key]
             shown += f"   (target <= {target} s: {'met' if results[key] <= target else 'MISSED'})"
         print(f"  {key:<18}{shown}")
+    print(f"  {'validate_1m_rows':<16}{results['validate_1m_rows_s']:>9.2f} s   peak {results['validate_1m_rows_peak_mb']:.1f} MB "
+          f"(target <= {VALIDATE_TARGET_MB:.0f} MB: "
+          f"{'met' if results['validate_1m_rows_peak_mb'] <= VALIDATE_TARGET_MB else 'MISSED'})")
     print(f"  {'peak_rss_mb':<16}{results['peak_rss_mb']:>9.1f} MB   (summed RSS; target <= {RSS_TARGET_MB:.0f} MB: "
           f"{'met' if results['peak_rss_mb'] <= RSS_TARGET_MB else 'MISSED'})")
     print(f"  {'peak_pss_mb':<16}{results['peak_pss_mb']:>9.1f} MB   (summed PSS: shared pages counted once)")

@@ -9,13 +9,14 @@ import sys
 from conftest import FIXTURE, REPO
 
 KEYS = {"cold_s", "jupyterbook_s", "noop_s", "edit_one_s", "edit_data_s", "peak_rss_mb", "preview_prose_s",
-        "preview_code_s", "make_book_cold_s", "make_book_noop_s", "pdf_s"}
+        "preview_code_s", "make_book_cold_s", "make_book_noop_s", "pdf_s", "validate_1m_rows_s",
+        "validate_1m_rows_peak_mb"}
 
 
 def test_benchmark_script_writes_every_figure(tmp_path):
     output = tmp_path / "results.json"
     done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--project", str(FIXTURE),
-                           "--year", "2030", "--runs", "1", "--output", str(output)],
+                           "--year", "2030", "--runs", "1", "--output", str(output), "--validate-rows", "20000"],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads(output.read_text())
@@ -24,11 +25,12 @@ def test_benchmark_script_writes_every_figure(tmp_path):
     assert set(results["ratios"]) == {"cold_vs_jupyterbook", "noop_vs_cold", "edit_one_vs_cold", "edit_data_vs_cold",
                                       "pdf_vs_cold"}
     for target in ("target <= 0.25", "target <= 0.03", "target <= 0.4", "target <= 1.5 s", "target <= 2.5 s",
-                   "target <= 1024 MB"):
+                   "target <= 1024 MB", "target <= 500 MB"):
         assert target in done.stdout, target
-    for key in KEYS:
+    for key in KEYS - {"validate_1m_rows_s", "validate_1m_rows_peak_mb"}:
         assert key in done.stdout
-    assert all(len(results["samples"][k]) == 1 and results["samples"][k][0] > 0 for k in KEYS - {"peak_rss_mb"})
+    assert "validate_1m_rows" in done.stdout
+    assert all(len(results["samples"][k]) == 1 and results["samples"][k][0] > 0 for k in KEYS - {"peak_rss_mb", "validate_1m_rows_s", "validate_1m_rows_peak_mb"})
 
 
 def test_jupyter_books_side_renders_the_same_english_pages(tmp_path):

@@ -263,3 +263,24 @@ def test_one_mistake_in_many_rows_is_listed_a_few_times_and_counted(data_copy):
     assert len(mine) == 6, mine  # five rows named, then one line counting the others
     assert mine[-1] == (f"{rel('indicators')}, column 'value': {rows - 5} more row(s) expected a number with a point "
                         "for decimals and no thousands separator, such as 29.6 or 54421")
+
+
+def test_a_file_longer_than_a_chunk_is_validated_by_row_across_chunks(data_copy, monkeypatch):
+    """Validation reads a CSV ``CHUNK_ROWS`` rows at a time: rows keep their numbers, and a key that repeats a
+    row of an earlier chunk is found (made-up rows)."""
+    import csv as csvlib
+
+    from helpers import data as data_module
+
+    monkeypatch.setattr(data_module, "CHUNK_ROWS", 10)
+    path = data_copy / rel("indicators")
+    rows = list(csvlib.reader(path.open(encoding="utf-8", newline="")))
+    header, body = rows[0], rows[1:]
+    assert len(body) > 25
+    body[22][header.index("value")] = "abc"  # row 23, in the third chunk
+    body[24] = list(body[3])  # row 25 repeats row 4, two chunks earlier
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csvlib.writer(fh, lineterminator="\n").writerows([header, *body])
+    found = [p for p in problems(data_copy) if rel("indicators") in p]
+    assert any(p.startswith(f"{rel('indicators')}, row 23 (line 24), column 'value': value 'abc'") for p in found), found
+    assert f"{rel('indicators')}, row 25 (line 26): expected a unique key; this row repeats row 4's" in found, found

@@ -76,7 +76,7 @@ def read_csv_text(path: Path, meta: DatasetMeta, display: str):
     if not text.strip():
         raise InputError(f"{display}: the file is empty; expected a header row with columns "
                          f"{', '.join(meta.columns)}")
-    spread = _quote_spread(text)
+    spread = _quote_spread(io.StringIO(text))
     if spread is not None:
         raise InputError(f"{display}, line {spread}: a quote opened on this line is not closed on it, so the lines "
                          "after it would be read as part of one cell; expected every quoted field to end on its "
@@ -89,11 +89,12 @@ def read_csv_text(path: Path, meta: DatasetMeta, display: str):
     return frame
 
 
-def _quote_spread(text: str) -> int | None:
-    """The line where a record starts that runs over more than one line (a quote left open), or None."""
+def _quote_spread(lines) -> int | None:
+    """The line where a record starts that runs over more than one line (a quote left open), or None. ``lines``:
+    the CSV's text as a file (a ``StringIO`` or a file opened with ``newline=""``)."""
     import csv
 
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(lines)
     start = 1
     try:
         for _ in reader:
@@ -175,6 +176,14 @@ def text_problems(frame, meta: DatasetMeta, display: str) -> list[Problem]:
 
 def validate_frame(frame, meta: DatasetMeta, display: str, lookups: dict[str, set] | None = None):
     """Validated, typed copy of ``frame``, or InputError listing every problem once, by row and column."""
+    typed, problems = frame_problems(frame, meta, display, lookups)
+    if problems:
+        raise InputError(f"{display}: {len(problems)} problem(s)", shortened(problems))
+    return typed
+
+
+def frame_problems(frame, meta: DatasetMeta, display: str, lookups: dict[str, set] | None = None):
+    """(the validated, typed copy of ``frame`` or None, its problems in file order)."""
     import pandera.errors as pe
 
     from .schema import unit_problems
@@ -189,32 +198,105 @@ def validate_frame(frame, meta: DatasetMeta, display: str, lookups: dict[str, se
         problems += [p for p in problems_from_pandera(exc, display) if (p.row, p.column) not in refused]
     problems += [Problem(display, row, column, value, rule) for row, column, value, rule in unit_problems(frame, meta)
                  if (row, column) not in refused]
-    if problems:
-        problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        raise InputError(f"{display}: {len(problems)} problem(s)", shortened(problems))
-    return typed
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return (None if problems else typed), problems
 
 
 PER_RULE = 5  # problems listed for one column and one expectation; the rest are counted
 
 
-def shortened(problems: list[Problem]) -> list[str]:
-    """The problems as lines, in file order: for a column, the first few that break one expectation, then how many
-    more (a huge file with one systematic mistake gets a readable list, not a line per row)."""
-    from collections import Counter
+class Problems:
+    """Problems in file order, holding the first few for each column and expectation and counting the rest: a
+    huge file with one systematic mistake gets a readable list, not a line (or an object) per row."""
 
-    counts = Counter((p.column, p.rule) for p in problems)
-    shown: Counter = Counter()
-    lines = []
-    for p in problems:
-        key = (p.column, p.rule)
-        shown[key] += 1
-        if shown[key] <= PER_RULE:
+    def __init__(self):
+        from collections import Counter
+
+        self.kept: list[Problem] = []
+        self.counts: Counter = Counter()
+
+    def add(self, problems) -> None:
+        for p in problems:
+            key = (p.column, p.rule)
+            self.counts[key] += 1
+            if self.counts[key] <= PER_RULE:
+                self.kept.append(p)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def lines(self) -> list[str]:
+        from collections import Counter
+
+        shown: Counter = Counter()
+        lines = []
+        for p in self.kept:
+            key = (p.column, p.rule)
+            shown[key] += 1
             lines.append(str(p))
-        if shown[key] == PER_RULE and counts[key] > PER_RULE:
-            where = f", column '{p.column}'" if p.column else ""
-            lines.append(f"{p.file}{where}: {counts[key] - PER_RULE} more row(s) expected {p.rule}")
-    return lines
+            if shown[key] == PER_RULE and self.counts[key] > PER_RULE:
+                where = f", column '{p.column}'" if p.column else ""
+                lines.append(f"{p.file}{where}: {self.counts[key] - PER_RULE} more row(s) expected {p.rule}")
+        return lines
+
+
+def shortened(problems: list[Problem]) -> list[str]:
+    """The problems as lines (``Problems``): a few per column and expectation, then how many more."""
+    found = Problems()
+    found.add(problems)
+    return found.lines()
+
+
+CHUNK_ROWS = 50_000  # rows validated at a time by Edition.check: memory stays bounded whatever a file's size
+
+
+def stream_checks(path: Path, meta: DatasetMeta, display: str) -> None:
+    """What ``read_csv_text`` checks before parsing, on the file read a line at a time: a regular file, UTF-8,
+    not empty, no quote left open across lines."""
+    from .project import not_regular
+
+    kind = not_regular(path)
+    if kind:
+        raise InputError(f"{display}: is {kind}; expected a regular file (only regular files inside the project "
+                         "are read)")
+    written = False
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                text = line.decode("utf-8")  # every line: a bad byte anywhere is named by its line
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{display}, line {number}: byte 0x{line[exc.start]:02x} is not UTF-8; "
+                                 "expected a UTF-8 encoded CSV file") from None
+            written = written or bool(text.strip())
+    if not written:
+        raise InputError(f"{display}: the file is empty; expected a header row with columns "
+                         f"{', '.join(meta.columns)}")
+    with open(path, encoding="utf-8", newline="") as fh:
+        spread = _quote_spread(fh)
+    if spread is not None:
+        raise InputError(f"{display}, line {spread}: a quote opened on this line is not closed on it, so the lines "
+                         "after it would be read as part of one cell; expected every quoted field to end on its "
+                         "line (a stray or unbalanced quote?)")
+
+
+def read_csv_chunks(path: Path, meta: DatasetMeta, display: str):
+    """The CSV as text columns, ``CHUNK_ROWS`` rows at a time (each chunk's index counts rows from the file's
+    start, so problems name the file's rows); at least one chunk, empty for a header-only file."""
+    import pandas as pd
+
+    stream_checks(path, meta, display)
+    options = dict(dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    try:
+        chunks = 0
+        for chunk in pd.read_csv(path, chunksize=CHUNK_ROWS, **options):
+            chunks += 1
+            yield chunk
+        if not chunks:
+            yield pd.read_csv(path, nrows=0, **options)
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{display}: malformed CSV ({exc}); expected {len(meta.columns)} comma-separated "
+                         "fields per line, quoting fields that contain commas") from None
 
 
 def apply_types(frame, meta: DatasetMeta):
@@ -403,6 +485,34 @@ class Edition:
             typed = typed[keep.to_numpy(dtype=bool)]
         return in_language(typed, keys=meta.primary_key, name=name)
 
+    def check(self, name: str) -> None:
+        """Validate the dataset as ``load`` does, ``CHUNK_ROWS`` rows at a time, holding none of it afterwards: a
+        file of a million rows is checked in bounded memory. A key repeated across chunks is found through each
+        row's key hash (the first row with it is named). Raises InputError with every problem (``Problems``)."""
+        if self._owner(name) is not self:
+            return self.framework.check(name)
+        meta, path = self.meta(name), self.folder / f"{name}.csv"
+        display = self.display(path)
+        if not path.is_file():
+            raise InputError(f"{display}: dataset '{name}' has metadata but no CSV file")
+        lookups, found, first_row = self.lookups_for(meta), Problems(), {}
+        keys = [k for k in meta.primary_key if k in meta.columns]
+        for chunk in read_csv_chunks(path, meta, display):
+            typed, problems = frame_problems(chunk, meta, display, lookups)
+            found.add(problems)
+            if typed is not None:
+                found.add(self.provenance_problems(name, typed, display))
+            if keys and all(k in chunk for k in keys) and len(chunk):
+                start = int(chunk.index[0]) + 1
+                cells = chunk[keys].fillna("").astype(str).apply(lambda c: c.str.strip())
+                for index, key in zip(chunk.index, cells.itertuples(index=False, name=None)):
+                    seen = first_row.setdefault(hash(key), index + 1)
+                    if seen < start:  # a row of an earlier chunk (the schema checks the rows within one)
+                        found.add([Problem(display, index + 1, None, None,
+                                           f"a unique key; this row repeats row {seen}'s")])
+        if found.total:
+            raise InputError(f"{display}: {found.total} problem(s)", found.lines())
+
     def row_count(self, name: str) -> int:
         """How many rows the dataset's file holds (0 without a file), counted without parsing it; the page then
         depends on the file's line count only, not on what the rows hold."""
@@ -432,18 +542,16 @@ class Edition:
         """A row without a report section and page must come from an official release; an official release
         must say when it was published and where it was read."""
         problems = []
-        if "page" in frame and "source" in frame:
-            official = self.official_sources()
-            for index, row in frame.iterrows():
-                if str(row["source"]).strip() in official:
-                    continue
-                for column in ("section", "page"):
-                    if column in frame and (row[column] is None or row[column] != row[column] or
-                                            str(row[column]).strip() in ("", "<NA>")):
-                        problems.append(Problem(display, index + 1, column, None,
-                                                "a value: only rows whose source is an official release "
-                                                "(kind 'official' in sources) may leave the report's "
-                                                f"{column} empty"))
+        if "page" in frame and "source" in frame:  # column by column (a file may hold a million rows)
+            from_report = ~frame["source"].astype(str).str.strip().isin(self.official_sources())
+            for column in ("section", "page"):
+                if column in frame:
+                    empty = frame[column].isna() | frame[column].astype(str).str.strip().isin(["", "<NA>"])
+                    problems += [Problem(display, index + 1, column, None,
+                                         "a value: only rows whose source is an official release "
+                                         "(kind 'official' in sources) may leave the report's "
+                                         f"{column} empty") for index in frame.index[from_report & empty]]
+            problems.sort(key=lambda p: (p.row, p.column))
         if name == "sources" and "kind" in frame:
             for index, row in frame[frame["kind"] == "official"].iterrows():
                 for column in ("date", "url"):

@@ -98,7 +98,7 @@ def validate_edition(project: Project, year: int, use_cache: bool = False) -> in
             valid[ident] = dataset  # validated before with these bytes and this code
             continue
         try:
-            holder.load(name)
+            holder.check(name)  # in chunks: a large file is validated without being held whole
             valid[ident] = dataset
         except InputError as exc:
             problems += exc.problems or [str(exc)]
