@@ -99,9 +99,24 @@ def hostile(tmp_path_factory) -> Path:
                 continue
             poisoned[yml.stem] = poison_dataset(yml.with_suffix(".csv"), yml)
     assert sum(map(len, poisoned.values())) >= 100, poisoned  # the metadata's free text, not a chosen few
-    done = run_cli(root, "build", "--no-progress", "--year", str(YEAR), "--lang", "all", timeout=1800)
+    done = run_cli(root, "build", "--no-progress", "--pdf", "--year", str(YEAR), "--lang", "all", timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
     return root
+
+
+def test_each_pdf_prints_the_payload_as_text(hostile):
+    """The PDF's HTML (the print document) carried the payload as text: Chromium printed its characters (and
+    prints with JavaScript off, so nothing in it could run)."""
+    from conftest import require
+    from helpers.pdf import pdf_name
+
+    pdftotext = Path(shutil.which("pdftotext") or "/usr/bin/pdftotext")
+    require(pdftotext, "pdftotext (poppler-utils)")
+    html = hostile / f"_build/{YEAR}/html"
+    for pdf in (html / pdf_name(YEAR), html / "es" / pdf_name(YEAR)):
+        text = subprocess.run([str(pdftotext), "-raw", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "onerror=alert(801)" in "".join(text.split()), pdf
 
 
 def published(root: Path):
