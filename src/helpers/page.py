@@ -10,6 +10,7 @@ edition's gap ledger (``resultsbook gaps``).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -340,7 +341,8 @@ def figure_key(key: str) -> bool:
     return False
 
 
-def _key_values(root: str, dataset: str, column: str) -> set[str]:
+@functools.lru_cache(maxsize=None)  # a kernel runs one page: the files do not change while it runs
+def _key_values(root: str, dataset: str, column: str) -> frozenset[str]:
     """Every value of ``column`` in the dataset's CSV of every edition and framework cycle (read as text: only
     to tell a figure an edition lacks from a misspelt key)."""
     import csv
@@ -351,7 +353,7 @@ def _key_values(root: str, dataset: str, column: str) -> set[str]:
         if path.is_file() and not path.is_symlink():
             with open(path, encoding="utf-8", newline="") as fh:
                 values |= {row[column].strip() for row in csv.DictReader(fh) if row.get(column)}
-    return values
+    return frozenset(values)
 
 
 def unknown_keys_message(notebook: str, keys: list[str]) -> str:
