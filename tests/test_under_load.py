@@ -33,37 +33,35 @@ def test_a_forced_build_succeeds_beside_three_busy_processes(project_copy):
     assert found and set(found.values()) == {"executed"}, done.stdout
 
 
+def build_with_failing_cell(minibook, failing: str, said: str):
+    """Beta with a cell that prints ``said`` and, after it, ``failing``; (the build, the outputs of the copy kept)."""
+    nb_path = minibook / "book/beta.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(f"print({said!r})"))
+    nb.cells.insert(3, nbformat.v4.new_code_cell(failing))
+    nbformat.write(nb, nb_path)
+    done = run_cli(minibook, "build", "--no-progress", "--year", "2030")
+    kept = minibook / "_build/2030/failed/beta.ipynb"
+    executed = nbformat.read(kept, as_version=4) if kept.is_file() else nbformat.v4.new_notebook()  # never 0 bytes
+    return done, [o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+
+
 def test_a_cell_over_execute_timeout_names_that_setting_and_keeps_its_outputs(minibook):
     config = minibook / "_config.yml"
     config.write_text(config.read_text().replace("execute:\n", "execute:\n  timeout: 2\n", 1))
-    nb_path = minibook / "book/beta.ipynb"
-    nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell("print('printed before the wait')"))
-    nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(60)"))
-    nbformat.write(nb, nb_path)
-    done = run_cli(minibook, "build", "--no-progress", "--year", "2030")
+    done, printed = build_with_failing_cell(minibook, "import time\ntime.sleep(60)", "printed before the wait")
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
     assert "book/beta.ipynb failed at cell 4: timed out: a cell ran longer than execute.timeout (2 s in _config.yml)" \
         in out
-    kept = minibook / "_build/2030/failed/beta.ipynb"
-    assert f"the notebook with the outputs it produced: {kept}" in out
-    executed = nbformat.read(kept, as_version=4)  # a whole notebook, not 0 bytes
-    printed = [o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert f"the notebook with the outputs it produced: {minibook / '_build/2030/failed/beta.ipynb'}" in out
     assert "printed before the wait\n" in printed
 
 
 def test_a_kernel_error_keeps_the_outputs_before_it(minibook):
-    nb_path = minibook / "book/beta.ipynb"
-    nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell("print('printed before the error')"))
-    nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('stop here')"))
-    nbformat.write(nb, nb_path)
-    done = run_cli(minibook, "build", "--no-progress", "--year", "2030")
+    done, printed = build_with_failing_cell(minibook, "raise ValueError('stop here')", "printed before the error")
     assert done.returncode == 1
     assert "book/beta.ipynb failed at cell 4: ValueError: stop here" in done.stdout
-    executed = nbformat.read(minibook / "_build/2030/failed/beta.ipynb", as_version=4)
-    printed = [o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert "printed before the error\n" in printed
 
 
