@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,11 +29,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_make_lab_serves_the_book_folder_with_the_projects_kernel_and_stops():
+@contextlib.contextmanager
+def jupyterlab(command: list[str]):
+    """A JupyterLab server started by ``command`` (given --port and the token), answering; stopped, with every
+    process it started, on leaving. Yields (get, port): ``get(path)`` reads a JSON API of the server."""
     port, token = free_port(), "rb-test-token"
-    lab = subprocess.Popen(["make", "--no-print-directory", "-C", str(REPO), "lab",
-                            f"LAB_ARGS=--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lab = subprocess.Popen([arg.format(port=port, token=token) for arg in command], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         def get(path: str):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}?token={token}", timeout=5) as response:
@@ -40,19 +44,13 @@ def test_make_lab_serves_the_book_folder_with_the_projects_kernel_and_stops():
         deadline = time.time() + 120
         while True:
             try:
-                contents = get("/api/contents")
+                get("/api/contents")
                 break
             except OSError:
                 if lab.poll() is not None or time.time() > deadline:
                     raise AssertionError(f"JupyterLab did not answer: {lab.stdout.read()}") from None
                 time.sleep(0.5)
-        names = {item["name"] for item in contents["content"]}
-        assert {"chapter_1.ipynb", "work_area.ipynb", "about.md"} <= names, names  # the book's folder is the root
-        specs = get("/api/kernelspecs")
-        kernel = specs["kernelspecs"][specs["default"]]["spec"]
-        assert Path(kernel["argv"][0]).resolve().parent == (REPO / ".venv/bin").resolve() or \
-            kernel["argv"][0] in ("python", "python3"), kernel  # the environment's own interpreter
-        assert get("/lab/api/settings") is not None  # JupyterLab itself, not only the server
+        yield get, f"http://127.0.0.1:{port}", token
     finally:
         os.killpg(lab.pid, signal.SIGINT)
         try:
@@ -62,6 +60,77 @@ def test_make_lab_serves_the_book_folder_with_the_projects_kernel_and_stops():
             lab.wait()
     with pytest.raises(ProcessLookupError):  # nothing it started is left
         os.killpg(lab.pid, 0)
+
+
+LAB_ARGS = "LAB_ARGS=--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+
+
+def test_make_lab_serves_the_book_folder_with_the_projects_kernel_and_stops():
+    with jupyterlab(["make", "--no-print-directory", "-C", str(REPO), "lab", LAB_ARGS]) as (get, _, _token):
+        names = {item["name"] for item in get("/api/contents")["content"]}
+        assert {"chapter_1.ipynb", "work_area.ipynb", "about.md"} <= names, names  # the book's folder is the root
+        specs = get("/api/kernelspecs")
+        kernel = specs["kernelspecs"][specs["default"]]["spec"]
+        assert Path(kernel["argv"][0]).resolve().parent == (REPO / ".venv/bin").resolve() or \
+            kernel["argv"][0] in ("python", "python3"), kernel  # the environment's own interpreter
+        assert get("/lab/api/settings") is not None  # JupyterLab itself, not only the server
+        extensions = get("/lab/api/extensions")
+        assert any(e["name"] == "jupyterlab-celltagsclasses" and e["enabled"] for e in extensions), \
+            "the extension that marks cells with their tags (the language switch) is not loaded"
+
+
+def test_the_language_view_shows_only_in_a_kernel_jupyterlab_started(monkeypatch):
+    from helpers import lab
+    from helpers.inputs import INPUTS
+
+    monkeypatch.delenv(INPUTS, raising=False)
+    monkeypatch.delenv(lab.SESSION, raising=False)
+    assert not lab.in_lab()  # papermill or nbclient by hand
+    monkeypatch.setenv(lab.SESSION, "chapter_1.ipynb")
+    assert lab.in_lab()
+    monkeypatch.setenv(INPUTS, "/tmp/x.deps")
+    assert not lab.in_lab()  # a build's kernel, even for a build started from a notebook cell
+    view = lab.language_view("en")
+    assert ".cell-tag-lang-es" in view and ".cell-tag-lang-en" not in view
+    assert "data-lang='en'" in view and 'lang = &quot;es&quot;' in view  # the note is text, escaped
+
+
+@pytest.mark.parametrize("lang,hidden", [("en", "es"), ("es", "en")])
+def test_in_jupyterlab_the_lang_parameter_shows_one_languages_prose(tmp_path, browser, lang, hidden):
+    """An analyst opens chapter_1 in JupyterLab, sets lang, runs the parameters and setup cells: the other
+    language's prose cells disappear from this notebook, its own stay, and the note says how to switch."""
+    project = tmp_path / "project"  # a copy: JupyterLab may autosave what the test runs
+    for name in ("book", "data"):
+        shutil.copytree(REPO / name, project / name)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(REPO / name, project / name)
+    notebook = project / "book/chapter_1.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace('lang = "en"', f'lang = "{lang}"')
+    nbformat.write(nb, notebook)
+    command = [str(REPO / ".venv/bin/jupyter"), "lab", f"--ServerApp.root_dir={project / 'book'}", "--no-browser",
+               "--ip=127.0.0.1", "--port={port}", "--IdentityProvider.token={token}", "--allow-root"]
+    with jupyterlab(command) as (_, base, token):
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
+        page.goto(f"{base}/lab/tree/chapter_1.ipynb?token={token}")
+        # keys pressed before the kernel is ready run nothing: wait for it, as an analyst would see "Idle"
+        page.locator(".jp-StatusBar-Widget", has_text="| Idle").wait_for(timeout=120_000)
+        page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")  # the parameters cell
+        page.keyboard.press("Shift+Enter")  # the setup cell
+        note = page.locator(f".rb-lab-language[data-lang='{lang}']")
+        try:
+            note.wait_for(timeout=120_000)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "lab.png"))
+            raise AssertionError(f"no language note; outputs: {page.locator('.jp-OutputArea').all_inner_texts()}; "
+                                 f"status: {page.locator('.jp-StatusBar-Widget').all_inner_texts()}; "
+                                 f"screenshot {tmp_path / 'lab.png'}") from None
+        assert f'lang = "{hidden}"' in note.inner_text()
+        shown, gone = page.locator(f".cell-tag-lang-{lang}"), page.locator(f".cell-tag-lang-{hidden}")
+        assert shown.count() > 0 and gone.count() > 0  # the extension marked the cells with their tags
+        assert shown.first.is_visible() and not gone.first.is_visible()
+        page.close()
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.name for n in NOTEBOOKS])

@@ -15,7 +15,7 @@ import json
 import os
 import re
 
-from . import fmt
+from . import fmt, lab
 from .i18n import msg
 from .units import UNITS
 
@@ -124,7 +124,7 @@ def edition(year, lang: str | None = None) -> int:
     ``lang``; English by default)."""
     from .i18n import set_language
 
-    set_language(lang)
+    lab.show_language(set_language(lang))
     if year is None:
         from .project import Project, find_root
 
