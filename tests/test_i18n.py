@@ -288,3 +288,19 @@ def test_search_stems_every_word_of_the_data_as_snowballs_reference_stemmers_do(
     for language, reference in ((english({}), PorterStemmer()), (spanish({}), SpanishStemmer())):
         assert isinstance(language.stemmer, Stemmer.Stemmer)  # the compiled stemmer is the one in use
         assert [language.stem(w) for w in sorted(words)] == [reference.stemWord(w) for w in sorted(words)]
+
+
+def test_words_gives_the_page_language_and_names_a_language_left_out():
+    from helpers.errors import InputError
+
+    try:
+        i18n.set_language("es")
+        assert i18n.words(en="GDP growth", es="Crecimiento del PIB") == "Crecimiento del PIB"
+        i18n.set_language("en")
+        assert i18n.words(en="GDP growth", es="Crecimiento del PIB") == "GDP growth"
+        with pytest.raises(InputError, match=r"no text for es; expected one text for each of en, es"):
+            i18n.words(en="GDP growth")  # the English build stops too: the Spanish page would lack it
+        with pytest.raises(InputError, match=r"fr is not a language of the book"):
+            i18n.words(en="GDP growth", es="Crecimiento del PIB", fr="Croissance du PIB")
+    finally:
+        i18n.set_language("en")

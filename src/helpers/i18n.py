@@ -95,6 +95,21 @@ def msg(key: str, /, lang: str | None = None, **values) -> str:
     return text.format(**{k: str(v) for k, v in values.items()}) if values else text
 
 
+def words(**by_language: str) -> str:
+    """Words a notebook gives in every language at once (a chart title: ``words(en="GDP growth", es="Crecimiento
+    del PIB")``), in the page's language: one place to edit them, beside the call that uses them. A language left
+    out is an analyst's mistake, named whichever language is being built."""
+    missing = sorted(set(LOCALES) - set(by_language))
+    unknown = sorted(set(by_language) - set(LOCALES))
+    if missing or unknown:
+        given = ", ".join(f"{k}={v!r}" for k, v in by_language.items())
+        raise InputError(f"words({given}): " + "; ".join(
+            ([f"no text for {', '.join(missing)}"] if missing else []) +
+            ([f"{', '.join(unknown)} is not a language of the book"] if unknown else [])) +
+            f"; expected one text for each of {', '.join(sorted(LOCALES))}")
+    return by_language[language()]
+
+
 def msg_or(key: str, fallback: str) -> str:
     """The message ``key`` if the catalogue has it, else ``fallback`` (a value from data the catalogue may name)."""
     return catalogue(language()).get(key, fallback)
