@@ -82,17 +82,26 @@ def test_loader_returns_typed_frames():
     ("indicators", 3, "value", "abc", "column 'value': value 'abc': expected a number with a point for decimals and no thousands separator, such as 29.6 or 54421"),
     ("indicators", 2, "value", "151.2", "column 'value'"),
     ("indicators", 4, "theme", "weather", "column 'theme': value 'weather': expected one of"),
-    ("initiatives", 5, "implemented_by", "UNHCR;UNXYZ", "expected every value listed in agencies.code"),
+    ("initiatives", 5, "implemented_by", "UNHCR;UNXYZ", "value 'UNXYZ': expected a value of column 'code' in agencies.csv"),
     ("outcomes", 2, "work_area", "7", "column 'work_area'"),
     ("capacities", 1, "value", "-5", "a count, a whole number of 0 or more"),
     ("capacities", 2, "value", "12.5", "a count, a whole number of 0 or more"),
     ("indicators", 6, "page", "0", "column 'page': value 0: expected >= 1"),
-    ("indicators", 7, "source", "somewhere", "expected every value listed in sources.id"),
+    ("indicators", 7, "source", "somewhere", "value 'somewhere': expected a value of column 'id' in sources.csv ("),
+    ("indicators", 7, "source", "en5_coneval_2012", "expected a value of column 'id' in sources.csv; did you mean "
+                                                    "'en5_coneval_2021'?"),
     ("agencies", 2, "in_country_team", "maybe", "column 'in_country_team': value 'maybe'"),
     ("glossary", 3, "meaning", "", "column 'meaning'"),
-    ("indicators", 2, "ref_period", "2024-T4", "expected a period such as 2022, 2022-12, 2022-Q3 or 2020/2022"),
-    ("indicators", 3, "ref_period", "dic-2024", "expected a period such as 2022, 2022-12, 2022-Q3 or 2020/2022"),
-    ("indicators", 4, "ref_period", "Q4 2024", "expected a period such as 2022, 2022-12, 2022-Q3 or 2020/2022"),
+    ("indicators", 2, "ref_period", "2024-T4", "expected a period such as 2022, 2022-12, 2022-Q3, 2022-12-31 or a range such as 2020/2022"),
+    ("indicators", 3, "ref_period", "dic-2024", "expected a period such as 2022, 2022-12, 2022-Q3, 2022-12-31 or a range such as 2020/2022"),
+    ("indicators", 4, "ref_period", "Q4 2024", "expected a period such as 2022, 2022-12, 2022-Q3, 2022-12-31 or a range such as 2020/2022"),
+    ("indicators", 5, "ref_period", "2024-02-30", "expected a period such as 2022, 2022-12, 2022-Q3, 2022-12-31 or a range such as 2020/2022"),  # no such day
+    ("indicators", 6, "ref_period", "2022/2020", "expected a period such as 2022, 2022-12, 2022-Q3, 2022-12-31 or a range such as 2020/2022"),  # a range runs forward
+    ("sources", 1, "date", "28/07/2023", "expected a date such as 2023-07-28, 2023-07 or 2023 (year first, a real day)"),
+    ("sources", 2, "url", "www.inegi.org.mx", "expected a web address starting with https://"),
+    ("indicators", 3, "value", "29,6", "value '29,6': expected a point for decimals, not a decimal comma: write 29.6"),
+    ("indicators", 3, "value", "54,421", "expected a number without a comma: write 54421 if the comma separates "
+                                         "thousands, or 54.421 if it is a decimal comma"),
 ])
 def test_bad_cell_is_reported_with_file_row_and_column(data_copy, dataset, row, column, value, expected):
     set_cell(data_copy / rel(dataset), row, column, value)
@@ -117,8 +126,15 @@ def test_percentage_out_of_range(data_copy):
 def test_duplicate_key(data_copy):
     rewrite(data_copy / rel("outcomes"), lambda rows: rows.append(list(rows[3])))
     found = problems(data_copy)
-    assert any("outcomes.csv, row 3" in p and "unique key" in p for p in found), found
-    assert any("outcomes.csv, row 11" in p and "unique key" in p for p in found), found
+    assert found == [f"{CYCLE}/outcomes.csv, row 3 (line 4): expected each key once; row 11 (line 12) repeats this "
+                     "row's outcome '3' (remove the repeat, or tell the rows apart by their key)"]  # once, not per row
+
+
+def test_a_key_of_several_columns_repeated_is_reported_once_naming_its_cells(data_copy):
+    rewrite(data_copy / rel("indicators"), lambda rows: rows.extend([list(rows[1]), list(rows[1])]))
+    found = problems(data_copy)
+    assert len(found) == 1 and found[0].startswith(f"data/{YEAR}/indicators.csv, row 1 (line 2): expected each key "
+                                                   "once; rows ") and "section '" in found[0], found
 
 
 def test_missing_column(data_copy):
@@ -153,7 +169,7 @@ def test_nan_inf_and_unit_ranges_name_the_value_column_once(data_copy):
     set_cell(data_copy / rel("indicators"), 5, "value", "12abc")
     found = problems(data_copy)
     assert found == [
-        f"data/{YEAR}/indicators.csv, row 2 (line 3), column 'value': value 151.2: expected a percentage between "
+        f"data/{YEAR}/indicators.csv, row 2 (line 3), column 'value': value '151.2': expected a percentage between "
         "0 and 100 (unit 'percent')",
         f"data/{YEAR}/indicators.csv, row 3 (line 4), column 'value': value 'inf': expected a finite number "
         "(leave the cell empty when the figure is not stated)",
@@ -279,8 +295,68 @@ def test_a_file_longer_than_a_chunk_is_validated_by_row_across_chunks(data_copy,
     assert len(body) > 25
     body[22][header.index("value")] = "abc"  # row 23, in the third chunk
     body[24] = list(body[3])  # row 25 repeats row 4, two chunks earlier
+    body[20][header.index("unit")] = "furlongs"  # row 21, third chunk: rules checked per row count from the file
+    body[21][header.index("source")] = "nowhere"  # row 22
     with path.open("w", encoding="utf-8", newline="") as fh:
         csvlib.writer(fh, lineterminator="\n").writerows([header, *body])
     found = [p for p in problems(data_copy) if rel("indicators") in p]
     assert any(p.startswith(f"{rel('indicators')}, row 23 (line 24), column 'value': value 'abc'") for p in found), found
-    assert f"{rel('indicators')}, row 25 (line 26): expected a unique key; this row repeats row 4's" in found, found
+    assert f"{rel('indicators')}, row 25 (line 26): expected each key once; this row repeats the key of row 4 " \
+           "(line 5)" in found, found
+    assert any(p.startswith(f"{rel('indicators')}, row 21 (line 22), column 'unit': value 'furlongs'") for p in found)
+    assert any(p.startswith(f"{rel('indicators')}, row 22 (line 23), column 'source': value 'nowhere'") for p in found)
+
+
+def test_a_figure_typed_in_full_in_a_unit_of_millions_is_named_with_its_fix(data_copy):
+    def edit(rows):
+        header = rows[0]
+        rows[1][header.index("unit")], rows[1][header.index("value")] = "people_million", "38500000"
+    rewrite(data_copy / rel("indicators"), edit)
+    assert problems(data_copy) == [
+        f"data/{YEAR}/indicators.csv, row 1 (line 2), column 'value': value '38500000': expected at most 10,000 in unit "
+        "'people_million' (million people): 38,500,000 looks typed in full; write 38.5 for 38,500,000"]
+
+
+@pytest.mark.parametrize("separator,name", [(";", "semicolons"), ("\t", "tabs")])
+def test_a_csv_separated_by_another_character_is_named_once(data_copy, separator, name):
+    path = data_copy / rel("sources")
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=separator, lineterminator="\n").writerows(rows)
+    found = problems(data_copy)
+    assert found == [f"data/{YEAR}/sources.csv, line 1: the columns are separated by {name}, not commas; expected a "
+                     "comma-separated file (save it again as CSV with commas, UTF-8: a spreadsheet set to a regional "
+                     "format that writes decimal commas separates columns with semicolons)"], found
+
+
+def test_a_value_near_one_another_edition_uses_is_warned_and_strict_refuses_it(data_copy):
+    """A section in other capitals and an indicator key one letter off (made-up edits of a copy): warned once each,
+    with the nearest known value; a new key unlike any known one is not."""
+    shutil.copytree(REPO / "data/2023", data_copy / "data/2023")
+    path = data_copy / "data/2023/indicators.csv"
+    typo_rows = []
+
+    def edit(rows):
+        header = rows[0]
+        rows[1][header.index("section")] = "Mexico at a Glance"
+        rows[2][header.index("indicator")] = "a_new_indicator_entirely"
+        for number, row in enumerate(rows[1:], start=1):
+            if row[header.index("indicator")] == "poverty_share":
+                row[header.index("indicator")] = "povrety_share"  # every row: the edition keeps no sibling
+                typo_rows.append(number)
+    rewrite(path, edit)
+    assert len(typo_rows) > 1
+    project, warnings = Project(data_copy), []
+    assert validate_edition(project, 2023, warnings=warnings) > 0
+    tail = "is in no other edition; did you mean '{}'? (a value that is new is fine; --strict counts this warning as an error)"
+    assert warnings == [
+        "data/2023/indicators.csv, row 1 (line 2), column 'section': value 'Mexico at a Glance' "
+        + tail.format("Mexico at a glance"),
+        f"data/2023/indicators.csv, row {typo_rows[0]} (line {typo_rows[0] + 1}) and {len(typo_rows) - 1} more row(s), "
+        "column 'indicator': value 'povrety_share' " + tail.format("poverty_share")], warnings
+    with pytest.raises(InputError) as info:
+        validate_edition(project, 2023, strict=True)
+    assert info.value.problems == warnings
+    shown = run_cli(data_copy, "validate", "--year", "2023")
+    assert shown.returncode == 0 and shown.stderr.count("warning: ") == 2, shown.stderr
+    assert run_cli(data_copy, "validate", "--year", "2023", "--strict").returncode == 2

@@ -41,7 +41,7 @@ UNCHECKED_BY_TYPE = {"unit": "a code of helpers.units, checked by validation"}
 def free_text_columns(meta) -> list[str]:
     """The columns of a dataset that hold free text, from its metadata: strings with no list of allowed values,
     no reference, no pattern, not part of the key (anything else is refused by validation, tested elsewhere)."""
-    return [c.name for c in meta.columns.values() if c.type == "string" and not (c.allowed or c.references or c.pattern
+    return [c.name for c in meta.columns.values() if c.type == "string" and not (c.allowed or c.references or c.pattern or c.format
             or c.unique) and c.name not in meta.primary_key and c.name not in UNCHECKED_BY_TYPE
             and not (c.name == "part_of")]  # part_of names another row's metric: a key the metadata cannot declare
 

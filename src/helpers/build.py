@@ -224,8 +224,13 @@ def _validate(config: BuildConfig) -> None:
     from .data import VALIDATED_ENV
     from .validate import validate_edition
 
-    with phase("validate"):
-        validate_edition(config.project, config.year, use_cache=True)
+    warnings: list[str] = []
+    try:
+        with phase("validate"):
+            validate_edition(config.project, config.year, use_cache=True, warnings=warnings, strict=config.strict)
+    finally:  # said beside the errors too: a typo may explain one
+        for line in warnings:
+            print(f"warning: {line}", file=sys.stderr)
     os.environ[VALIDATED_ENV] = validated_digests(config)  # this process's loads, and kernels started from now on
 
 

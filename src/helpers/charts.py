@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fmt
+from . import fmt, periods
 from .project import find_root
 from .i18n import msg
 from .units import unit_label
@@ -324,13 +324,7 @@ def with_period_labels(frame, year: int, column: str = "what"):
 def period_position(ref_period, year: int) -> float:
     """Where a period sits on a true time axis, in years: '2022' -> 2022.5, '2022-02' -> 2022.125,
     '2022-Q3' -> 2022.625, a range its end; an undated figure the middle of the edition year."""
-    text = str(ref_period).split("/")[-1] if not fmt.is_missing(ref_period) and str(ref_period).strip() else str(year)
-    y = int(text[:4])
-    if "-Q" in text:
-        return y + (3 * int(text[-1]) - 1.5) / 12
-    if len(text) == 7:
-        return y + (int(text[5:]) - 0.5) / 12
-    return y + 0.5
+    return periods.position(None if fmt.is_missing(ref_period) else ref_period, year)
 
 
 def lines(frame, x: str, y: str, series: str, *, title: str, unit: str, source: str, dataset: str, year: int,

@@ -17,7 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--year", help="edition to build (default: the latest folder in data/)")
     b.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one more than the cores)")
     b.add_argument("--force", action="store_true", help="re-execute every notebook and rebuild the book")
-    b.add_argument("--strict", action="store_true", help="treat every data gap as an error (exit 2)")
+    b.add_argument("--strict", action="store_true", help="treat every data gap and every validation warning as an error (exit 2)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--pdf", action="store_true", help="also the whole edition as one PDF, linked from every page")
     b.add_argument("--lang", default="all", help="the book's language: en (at _build/YEAR/html/), es (at "
@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check one edition's data against its schemas")
     v.add_argument("--year", help="edition to check (default: the latest)")
+    v.add_argument("--strict", action="store_true", help="treat every warning (a value near a known one, most "
+                   "likely a typo) as an error (exit 2)")
     return parser
 
 
@@ -92,8 +94,13 @@ def main(argv: list[str] | None = None) -> int:
 
             project = Project(root)
             year = resolve_year(project, args.year)
-            count = validate_edition(project, year)
-            print(f"data/{year}: {count} datasets valid")
+            warnings: list[str] = []
+            try:
+                count = validate_edition(project, year, warnings=warnings, strict=args.strict)
+            finally:  # said beside the errors too: a typo may explain one
+                for line in warnings:
+                    print(f"warning: {line}", file=sys.stderr)
+            print(f"data/{year}: {count} datasets valid" + (f", {len(warnings)} warning(s)" if warnings else ""))
         elif args.command == "lang-check":
             from .langcheck import project_problems
 

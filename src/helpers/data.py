@@ -76,6 +76,7 @@ def read_csv_text(path: Path, meta: DatasetMeta, display: str):
     if not text.strip():
         raise InputError(f"{display}: the file is empty; expected a header row with columns "
                          f"{', '.join(meta.columns)}")
+    check_separator(text.lstrip("\ufeff").split("\n", 1)[0], meta, display)
     spread = _quote_spread(io.StringIO(text))
     if spread is not None:
         raise InputError(f"{display}, line {spread}: a quote opened on this line is not closed on it, so the lines "
@@ -87,6 +88,21 @@ def read_csv_text(path: Path, meta: DatasetMeta, display: str):
         raise InputError(f"{display}: malformed CSV ({exc}); expected {len(meta.columns)} comma-separated "
                          "fields per line, quoting fields that contain commas") from None
     return frame
+
+
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def check_separator(header: str, meta: DatasetMeta, display: str) -> None:
+    """A header without a comma but with the metadata's column names between another separator: a spreadsheet
+    saved in a regional format (';' where the decimal mark is a comma) is named as such, not as missing columns."""
+    if "," in header:
+        return
+    for sep, name in SEPARATORS.items():
+        if sep in header and {c.strip().strip('"') for c in header.split(sep)} & set(meta.columns):
+            raise InputError(f"{display}, line 1: the columns are separated by {name}, not commas; expected a "
+                             "comma-separated file (save it again as CSV with commas, UTF-8: a spreadsheet set to a "
+                             "regional format that writes decimal commas separates columns with semicolons)")
 
 
 def _quote_spread(lines) -> int | None:
@@ -113,6 +129,20 @@ TYPE_WORDS = {  # what a cell that cannot be read as its column's type should ho
 }
 
 
+DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+
+
+def comma_words(value, dtype: str) -> str | None:
+    """What to write instead of a number with a comma: '29,6' has a decimal comma; '54,421' could be either."""
+    if dtype not in ("Float64", "Int64") or not isinstance(value, str) or not DECIMAL_COMMA.match(value):
+        return None
+    point = value.strip().replace(",", ".")
+    if len(value.strip().split(",")[1]) == 3:  # 54,421: a thousands separator, or a decimal comma?
+        return (f"a number without a comma: write {value.strip().replace(',', '')} if the comma separates "
+                f"thousands, or {point} if it is a decimal comma")
+    return f"a point for decimals, not a decimal comma: write {point}"
+
+
 def problems_from_pandera(exc, display: str) -> list[Problem]:
     cases = exc.failure_cases
     # a cell that cannot be converted is reported once, not again by the dtype check that follows
@@ -122,9 +152,14 @@ def problems_from_pandera(exc, display: str) -> list[Problem]:
     cases = cases[~(~cases["check"].astype(str).str.startswith("coerce_dtype") & cases["column"].isin(coerced)
                     & cases["index"].isna())]
     problems = []
+    repeated: dict[int, dict[str, object]] = {}  # row -> its key's cells, for rows whose key another row has
     for case in cases.itertuples(index=False):
         column = case.column if isinstance(case.column, str) else None
         check = str(case.check)
+        if check == "field_uniqueness" or check.startswith("multiple_fields_uniqueness"):
+            if case.index is not None and case.index == case.index:
+                repeated.setdefault(int(case.index) + 1, {})[column] = case.failure_case
+            continue
         if column is None and ":" in check and not check.startswith(("column_in", "multiple_fields")):
             column, check = (part.strip() for part in check.split(":", 1))
         index = case.index
@@ -136,14 +171,31 @@ def problems_from_pandera(exc, display: str) -> list[Problem]:
             column, value, check = str(value), None, "this column to be present (declared in the metadata)"
         elif str(case.check).startswith("coerce_dtype"):
             dtype = str(case.check)[len('coerce_dtype('):-1].strip(chr(39))
-            check = TYPE_WORDS.get(dtype, f"a value of type {dtype}")
+            check = comma_words(value, dtype) or TYPE_WORDS.get(dtype, f"a value of type {dtype}")
         elif str(case.check) == "not_nullable":
             value, check = None, "a value (this column may not be empty)"
-        elif str(case.check) == "field_uniqueness" or str(case.check).startswith("multiple_fields_uniqueness"):
-            check = "a unique key; this row repeats another's"
         problems.append(Problem(display, row, column, value, check))
+    problems += repeated_keys(repeated, display)
     # one line per problem, in file order
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return problems
+
+
+def repeated_keys(repeated: dict[int, dict[str, object]], display: str) -> list[Problem]:
+    """One problem per key that several rows share, at its first row, naming the others and the key's cells."""
+    groups: dict[tuple, list[int]] = {}
+    for row, cells in sorted(repeated.items()):
+        groups.setdefault(tuple((c, str(v)) for c, v in cells.items()), []).append(row)  # in the key's order
+    problems = []
+    for key, rows in groups.items():
+        if len(rows) < 2:
+            continue
+        others = ", ".join(f"{r} (line {r + 1})" for r in rows[1:])
+        cells = ", ".join(f"{column} '{value}'" for column, value in key)
+        repeat = f"row {others} repeats" if len(rows) == 2 else f"rows {others} repeat"
+        problems.append(Problem(display, rows[0], None, None,
+                                f"each key once; {repeat} this row's {cells} (remove the repeat, or tell the "
+                                "rows apart by their key)"))
     return problems
 
 
@@ -186,18 +238,20 @@ def frame_problems(frame, meta: DatasetMeta, display: str, lookups: dict[str, se
     """(the validated, typed copy of ``frame`` or None, its problems in file order)."""
     import pandera.errors as pe
 
-    from .schema import unit_problems
+    from .schema import reference_problems, unit_problems
 
     frame = _prepare(frame, meta)
     problems = text_problems(frame, meta, display)
     refused = {(p.row, p.column) for p in problems}
     typed = None
     try:
-        typed = build_schema(meta, lookups).validate(frame, lazy=True)
+        typed = build_schema(meta).validate(frame, lazy=True)
     except pe.SchemaErrors as exc:
         problems += [p for p in problems_from_pandera(exc, display) if (p.row, p.column) not in refused]
-    problems += [Problem(display, row, column, value, rule) for row, column, value, rule in unit_problems(frame, meta)
-                 if (row, column) not in refused]
+    offset = int(frame.index[0]) if len(frame) else 0  # a chunk's rows are counted from the file's start
+    problems += [Problem(display, row + offset, column, value, rule)
+                 for row, column, value, rule in unit_problems(frame, meta) + reference_problems(frame, meta, lookups or {})
+                 if (row + offset, column) not in refused]
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return (None if problems else typed), problems
 
@@ -268,6 +322,8 @@ def stream_checks(path: Path, meta: DatasetMeta, display: str) -> None:
             except UnicodeDecodeError as exc:
                 raise InputError(f"{display}, line {number}: byte 0x{line[exc.start]:02x} is not UTF-8; "
                                  "expected a UTF-8 encoded CSV file") from None
+            if number == 1:
+                check_separator(text.lstrip("\ufeff").rstrip("\r\n"), meta, display)
             written = written or bool(text.strip())
     if not written:
         raise InputError(f"{display}: the file is empty; expected a header row with columns "
@@ -509,7 +565,8 @@ class Edition:
                     seen = first_row.setdefault(hash(key), index + 1)
                     if seen < start:  # a row of an earlier chunk (the schema checks the rows within one)
                         found.add([Problem(display, index + 1, None, None,
-                                           f"a unique key; this row repeats row {seen}'s")])
+                                           f"each key once; this row repeats the key of row {seen} "
+                                           f"(line {seen + 1})")])
         if found.total:
             raise InputError(f"{display}: {found.total} problem(s)", found.lines())
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .data import Edition
 from .project import Project
+from .schema import FORMATS
 
 TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 REUSE = ("The Results Report may be quoted and reused with acknowledgment of the source; official releases "
@@ -64,8 +65,9 @@ def descriptor(project: Project, year: int) -> dict:
                 constraints["maximum"] = spec.max
             if spec.allowed is not None and not spec.separator:
                 constraints["enum"] = list(spec.allowed)
-            if spec.pattern and spec.type == "string":
-                constraints["pattern"] = spec.pattern.lstrip("^").rstrip("$")
+            pattern = spec.pattern or (FORMATS[spec.format].pattern if spec.format else None)
+            if pattern and spec.type == "string":
+                constraints["pattern"] = pattern.lstrip("^").rstrip("$")
             if constraints:
                 field["constraints"] = constraints
             if spec.unit:

@@ -15,7 +15,7 @@ import json
 import os
 import re
 
-from . import fmt, lab
+from . import fmt, lab, periods
 from .i18n import msg
 from .units import UNITS
 
@@ -134,29 +134,37 @@ def edition(year, lang: str | None = None) -> int:
 
 
 def period_text(ref_period, year: int) -> str:
-    """'2022-Q3' -> 'the third quarter of 2022'; '2022-12' -> 'December 2022'; empty -> the edition year."""
+    """'2022-Q3' -> 'the third quarter of 2022'; '2022-12' -> 'December 2022'; '2022-12-31' -> 'December 31, 2022'
+    (in the page's language); a range 'start to end'; empty -> the edition year."""
     if fmt.is_missing(ref_period) or not str(ref_period).strip():
         return str(year)
-    text = str(ref_period)
-    if "/" in text:
-        start, end = text.split("/", 1)
-        return msg("period.span", start=period_text(start, year), end=period_text(end, year))
-    if "-Q" in text:
-        y, q = text.split("-Q")
-        return msg(f"period.quarter_{int(q)}", year=y)
-    if len(text) == 7 and text[4] == "-":
-        import datetime
+    parsed = periods.parse(ref_period)
+    if parsed is None:  # validation refuses it; said as written rather than guessed
+        return str(ref_period)
+    start, end = parsed
+    if end is not None:
+        return msg("period.span", start=_point_text(start), end=_point_text(end))
+    return _point_text(start)
 
-        from babel.dates import format_date
 
-        from .i18n import locale
+def _point_text(point: periods.Point) -> str:
+    import datetime
 
-        return format_date(datetime.date(int(text[:4]), int(text[5:]), 1), msg("period.month"), locale=locale())
-    return text
+    from babel.dates import format_date
+
+    from .i18n import locale
+
+    if point.quarter:
+        return msg(f"period.quarter_{point.quarter}", year=point.year)
+    if point.month:
+        pattern = msg("period.day") if point.day else msg("period.month")
+        return format_date(datetime.date(point.year, point.month, point.day or 1), pattern, locale=locale())
+    return str(point.year)
 
 
 def period_sort_key(ref_period) -> str:
-    """Sort periods as text: '2018' < '2020' < '2020-Q3' < '2022-12'; empty (the edition) last."""
+    """Sort periods as text: '2018' < '2020' < '2020-Q3' < '2022-12' < '2022-12-31'; a range by its end; empty
+    (the edition) last."""
     return "9999" if fmt.is_missing(ref_period) or not str(ref_period) else str(ref_period).split("/")[-1]
 
 

@@ -8,22 +8,41 @@ Every dataset also carries the provenance columns declared once here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from . import periods
 from .errors import InputError
 from .project import parse_yaml, read_text
 from .units import UNITS
 
 TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
-# YYYY, YYYY-MM or YYYY-Qn, or a range of two of them joined by "/"
-PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?(/\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?)?$"
+
+@dataclass(frozen=True)
+class Format:
+    """A kind of text a column's values take, checked by a function and explained in words (never a regular
+    expression); ``pattern`` is its shape for the Data Package export."""
+
+    check: object
+    words: str
+    pattern: str
+
+
+_POINT = r"\d{4}(-(Q[1-4]|(0[1-9]|1[0-2])(-\d{2})?))?"
+FORMATS = {
+    "period": Format(periods.is_period, f"a period such as {periods.EXAMPLES}", f"^{_POINT}(/{_POINT})?$"),
+    "date": Format(periods.is_date, "a date such as 2023-07-28, 2023-07 or 2023 (year first, a real day)",
+                   r"^\d{4}(-\d{2}(-\d{2})?)?$"),
+    "url": Format(lambda v: bool(re.fullmatch(r"https?://[^\s<>\"]+", v)),
+                  "a web address starting with https:// (or http://), without spaces", r"^https?://\S+$"),
+}
 
 PROVENANCE = {
-    "section": {"type": "string", "nullable": True, "description": (
+    "section": {"type": "string", "nullable": True, "stable": True, "description": (
         "Section of the Results Report that states the figure, or, for a figure taken directly from an "
         "official release (its source then has kind 'official'), the section of the book that shows it."),
         "description_es": (
@@ -37,7 +56,7 @@ PROVENANCE = {
         "Página de esa sección en el índice del informe. «México en un vistazo» y la infografía del sistema de la "
         "ONU no aparecen en él; sus filas llevan la página de la entrada en la que se ubican (11 y 10). Vacío solo "
         "para una cifra tomada directamente de una publicación oficial.")},
-    "ref_period": {"type": "string", "nullable": True, "pattern": PERIOD_PATTERN,
+    "ref_period": {"type": "string", "nullable": True, "format": "period",
                    "description": "Period the figure refers to, where it differs from the edition year.",
                    "description_es": "Periodo al que se refiere la cifra, cuando difiere del año de la edición."},
     "source": {"type": "string", "references": "sources.id",
@@ -61,6 +80,8 @@ class ColumnSpec:
     references: str | None = None  # "dataset.column": every value must exist there
     separator: str | None = None  # several values in one cell, e.g. "FAO;ILO"
     pattern: str | None = None  # a regular expression every value must match
+    format: str | None = None  # a kind of text every value takes: a key of FORMATS (period, date, url)
+    stable: bool = False  # a vocabulary kept across editions: a new value near a known one is warned (a typo?)
     unique: bool = False
     translations: dict = field(default_factory=dict)  # lang -> the description in that language (description_es)
 
@@ -79,6 +100,7 @@ class DatasetMeta:
     edition: int | None = None
     path: Path | None = None
     translations: dict = field(default_factory=dict)  # lang -> {"title": ..., "description": ...} (title_es ...)
+    not_comparable: list[str] = field(default_factory=list)  # series re-based by each release: never differenced
 
     @property
     def own_columns(self) -> list[str]:
@@ -150,6 +172,11 @@ def _read_meta(path: Path, text: str) -> DatasetMeta:
                        value_column=raw.get("value_column"), source=raw.get("source", ""),
                        attribution=raw.get("attribution", ""), edition=raw.get("edition"), path=path,
                        translations=_translations(dict(raw), ("title", "description")))
+    rebased = raw.get("not_comparable_across_releases") or []
+    if not isinstance(rebased, list) or not all(isinstance(k, str) for k in rebased):
+        raise InputError(f"{path}: 'not_comparable_across_releases' must be a list of keys (series that each release "
+                         f"re-bases, such as an index ranked over a different set of countries), got {rebased!r}")
+    meta.not_comparable = list(rebased)
     for key in meta.primary_key + [c for c in (meta.unit_column, meta.value_column) if c]:
         if key not in columns:
             raise InputError(f"{path}: '{key}' is used as a key or unit column but is not a declared column")
@@ -171,8 +198,6 @@ def _translations(spec: dict, keys: tuple[str, ...]) -> dict[str, dict[str, str]
 
 def _check_spec(path: Path, name: str, spec: dict) -> None:
     """A column's rules must be usable: say which key of which column is wrong, never a traceback."""
-    import re
-
     def bad(key, expected):
         raise InputError(f"{path}: column '{name}', key '{key}': expected {expected}, got {spec[key]!r}")
 
@@ -189,7 +214,9 @@ def _check_spec(path: Path, name: str, spec: dict) -> None:
             re.compile(str(spec["pattern"]))
         except re.error as exc:
             bad("pattern", f"a valid regular expression ({exc})")
-    for key in ("nullable", "unique"):
+    if spec.get("format") is not None and spec["format"] not in FORMATS:
+        bad("format", f"one of {', '.join(sorted(FORMATS))}")
+    for key in ("nullable", "unique", "stable"):
         if key in spec and not isinstance(spec[key], bool):
             bad(key, "true or false")
     for key in ("description", "unit", "separator"):
@@ -197,11 +224,10 @@ def _check_spec(path: Path, name: str, spec: dict) -> None:
             bad(key, "a text")
 
 
-def build_schema(meta: DatasetMeta, lookups: dict[str, set] | None = None):
-    """The pandera schema for a dataset. ``lookups`` maps "dataset.column" to the values that exist there."""
+def build_schema(meta: DatasetMeta):
+    """The pandera schema for a dataset (references to other datasets are checked by ``reference_problems``)."""
     import pandera.pandas as pa
 
-    lookups = lookups or {}
     columns = {}
     for spec in meta.columns.values():
         checks = []
@@ -211,21 +237,26 @@ def build_schema(meta: DatasetMeta, lookups: dict[str, set] | None = None):
             checks.append(pa.Check.le(spec.max, error=f"<= {spec.max}"))
         if spec.allowed is not None:
             checks.append(pa.Check.isin(spec.allowed, error=f"one of {spec.allowed}"))
-        if spec.references:
-            known = lookups.get(spec.references, set())
-            sep = spec.separator
-            checks.append(pa.Check(
-                lambda v, known=known, sep=sep: all(p.strip() in known for p in (str(v).split(sep) if sep else [str(v)])),
-                element_wise=True, error=f"every value listed in {spec.references}"))
         if spec.pattern:
-            checks.append(pa.Check.str_matches(spec.pattern, error="a period such as 2022, 2022-12, 2022-Q3 or 2020/2022"
-                                               if spec.pattern == PERIOD_PATTERN else f"text matching {spec.pattern}"))
+            checks.append(pa.Check.str_matches(spec.pattern, error=f"text matching {spec.pattern}"))
+        if spec.format:
+            form = FORMATS[spec.format]
+            checks.append(pa.Check(lambda v, form=form: form.check(str(v).strip()), element_wise=True, error=form.words))
         if spec.type == "string" and not spec.nullable:
             checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, error="a non-blank text"))
         columns[spec.name] = pa.Column(TYPES[spec.type], checks=checks, nullable=spec.nullable,
                                        unique=spec.unique, coerce=True, required=True)
     return pa.DataFrameSchema(columns, strict=True, unique=meta.primary_key or None, report_duplicates="all",
                               name=meta.name)
+
+
+def magnitude_words(unit, value: float) -> str:
+    """What a figure too large for its unit should be: at most the unit's bound; a figure typed whole in a unit
+    of millions is shown divided."""
+    words = f"at most {unit.most:,.0f} in unit '{unit.code}' ({unit.label})"
+    if unit.scale > 1 and abs(value) / unit.scale <= unit.most:
+        return f"{words}: {value:,.0f} looks typed in full; write {value / unit.scale:g} for {value:,.0f}"
+    return words
 
 
 def unit_problems(frame, meta: DatasetMeta) -> list[tuple[int, str, object, str]]:
@@ -240,7 +271,8 @@ def unit_problems(frame, meta: DatasetMeta) -> list[tuple[int, str, object, str]
     counts = {c for c, u in UNITS.items() if u.kind == "count"}
     values = pd.to_numeric(frame[meta.value_column], errors="coerce")
     found = []
-    for index, (unit, value) in enumerate(zip(frame[meta.unit_column], values), start=1):
+    for index, (unit, value, typed) in enumerate(zip(frame[meta.unit_column], values, frame[meta.value_column]),
+                                                  start=1):  # typed: the cell as written, for the message
         if unit is None or unit != unit:
             continue
         if unit not in UNITS:
@@ -248,7 +280,35 @@ def unit_problems(frame, meta: DatasetMeta) -> list[tuple[int, str, object, str]
         elif value != value:
             continue
         elif unit in percent and not 0 <= value <= 100:
-            found.append((index, meta.value_column, value, f"a percentage between 0 and 100 (unit '{unit}')"))
+            found.append((index, meta.value_column, typed, f"a percentage between 0 and 100 (unit '{unit}')"))
         elif unit in counts and not (value >= 0 and float(value).is_integer()):
-            found.append((index, meta.value_column, value, f"a count, a whole number of 0 or more (unit '{unit}')"))
+            found.append((index, meta.value_column, typed, f"a count, a whole number of 0 or more (unit '{unit}')"))
+        elif UNITS[unit].most is not None and abs(value) > UNITS[unit].most:
+            found.append((index, meta.value_column, typed, magnitude_words(UNITS[unit], value)))
+    return found
+
+
+def reference_problems(frame, meta: DatasetMeta, lookups: dict[str, set]) -> list[tuple[int, str, object, str]]:
+    """(row, column, value, expected) for every value a referencing column holds that its dataset lacks (each
+    part of a list: "FAO;ILO"), naming the nearest value that exists and, when they are few, all of them."""
+    import difflib
+
+    found = []
+    for spec in meta.columns.values():
+        if not spec.references or spec.name not in frame:
+            continue
+        known = lookups.get(spec.references, set())
+        dataset, column = spec.references.split(".", 1)
+        every = sorted(known)
+        listing = (f"; {dataset}.csv has no rows yet" if not every else
+                   f" ({', '.join(every)})" if len(every) <= 12 else f" (it holds {len(every)})")
+        for index, value in enumerate(frame[spec.name], start=1):
+            if value is None or value != value or not str(value).strip():
+                continue
+            parts = [p.strip() for p in str(value).split(spec.separator)] if spec.separator else [str(value).strip()]
+            for part in (p for p in parts if p not in known):
+                near = difflib.get_close_matches(part, every, n=1, cutoff=0.6)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                found.append((index, spec.name, part if spec.separator else value,
+                              f"a value of column '{column}' in {dataset}.csv{hint}{listing if not near else ''}"))
     return found

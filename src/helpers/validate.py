@@ -5,6 +5,7 @@ from __future__ import annotations
 from .data import Edition
 from .errors import InputError
 from .project import Project
+from .schema import read_meta
 
 
 def validation_key(project: Project, year: int) -> str:
@@ -55,8 +56,77 @@ def dataset_key(edition: Edition, holder: Edition, name: str, code: str) -> str:
     return sha256_bytes("\n".join([code, str(edition.year), *digests]).encode()) if meta is not None else ""
 
 
-def validate_edition(project: Project, year: int, use_cache: bool = False) -> int:
+NEAR = 0.85  # how alike a new value must be to a known one to be taken for its typo ('povrety_share')
+
+
+def stable_values(project: Project, year: int, column: str) -> set[str]:
+    """Every value ``column`` holds in the other editions and the framework cycles, in datasets that declare it
+    stable; a file that cannot be read adds nothing (its own edition's validation names it)."""
+    import pandas as pd
+
+    folders = [project.year_dir(y) for y in project.editions() if y != year]
+    folders += sorted(p for p in (project.data_dir / "frameworks").glob("*") if p.is_dir())
+    known: set[str] = set()
+    for folder in folders:
+        for meta_path in sorted(folder.glob("*.yml")):
+            csv = meta_path.with_suffix(".csv")
+            try:
+                spec = read_meta(meta_path).columns.get(column)
+                if spec is None or not spec.stable or not csv.is_file():
+                    continue
+                known |= set(pd.read_csv(csv, usecols=[column], dtype=str, keep_default_na=False)[column].str.strip())
+            except (InputError, ValueError, OSError, pd.errors.ParserError):
+                continue
+    known.discard("")
+    return known
+
+
+def vocabulary_warnings(project: Project, year: int) -> list[str]:
+    """A value of a stable column (a report section, an indicator key) that no other edition uses but that is
+    close to one that does: most likely a typo, whose row would silently leave its page. Said once per value,
+    with its first row and the nearest known value; a value unlike any known one is new, and not warned."""
+    import difflib
+
+    import pandas as pd
+
+    edition, warnings, pools = Edition(year, project.root), [], {}
+    for holder, name in edition.holders():
+        if holder is not edition:
+            continue  # the framework cycle's own data is checked with its own vocabulary
+        meta, path = holder.meta(name), holder.folder / f"{name}.csv"
+        stable = [c for c, spec in meta.columns.items() if spec.stable]
+        if not stable or not path.is_file():
+            continue
+        try:
+            frame = pd.read_csv(path, usecols=lambda c: c in stable, dtype=str, keep_default_na=False)
+        except (ValueError, OSError, pd.errors.ParserError):
+            continue  # the validation names the file
+        for column in frame.columns:
+            known = pools.setdefault(column, stable_values(project, year, column))
+            if not known:
+                continue
+            lowered = {k.lower(): k for k in known}
+            cells = frame[column].str.strip()
+            here = set(cells)
+            for value in dict.fromkeys(v for v in cells if v and v not in known):
+                near = lowered.get(value.lower())  # the same words in other capitals: never meant
+                if near is None:
+                    near = next(iter(difflib.get_close_matches(value, known, 1, NEAR)), None)
+                    if near is None or near in here:
+                        continue  # new; or beside the value it resembles, a sibling (underemployment, unemployment)
+                rows = [int(i) + 1 for i in cells.index[cells == value]]
+                more = f" and {len(rows) - 1} more row(s)" if len(rows) > 1 else ""
+                warnings.append(f"{holder.display(path)}, row {rows[0]} (line {rows[0] + 1}){more}, column "
+                                f"'{column}': value '{value}' is in no other edition; did you mean '{near}'? "
+                                "(a value that is new is fine; --strict counts this warning as an error)")
+    return warnings
+
+
+def validate_edition(project: Project, year: int, use_cache: bool = False, warnings: list[str] | None = None,
+                     strict: bool = False) -> int:
     """Validate every dataset of ``year``; returns how many were checked, or raises InputError (exit 2).
+    ``warnings`` receives what is likely a mistake but may be right (``vocabulary_warnings``); ``strict`` makes
+    them problems.
 
     With ``use_cache`` (the build), a folder already validated with the same code is not checked again, and in a
     folder that changed only the datasets whose inputs changed (``dataset_key``) are checked again.
@@ -69,7 +139,11 @@ def validate_edition(project: Project, year: int, use_cache: bool = False) -> in
     marker = project.build_dir / "cache" / str(year) / "validated.key"
     per_dataset = marker.with_name("validated-datasets.json")
     key = validation_key(project, year) if use_cache else ""
-    if use_cache and marker.is_file() and marker.read_text().strip() == key:
+    likely = vocabulary_warnings(project, year)  # outside the cache: it depends on the other editions too
+    if warnings is not None and not strict:
+        warnings += likely
+    refused = likely if strict else []
+    if use_cache and marker.is_file() and marker.read_text().strip() == key and not refused:
         return len(list(project.year_dir(year).glob("*.yml")))
     edition = Edition(year, project.root)
     problems: list[str] = []
@@ -105,6 +179,7 @@ def validate_edition(project: Project, year: int, use_cache: bool = False) -> in
     from .audit_rules import rule_problems
 
     problems += rule_problems(project, year)  # the audit's rules are data too: checked before any kernel starts
+    problems += refused
     problems = list(dict.fromkeys(problems))  # a metadata file several datasets read is reported once
     if problems:  # nothing is recorded: bad data leaves no trace in the build folder
         raise InputError(f"data/{year} is not valid: {len(problems)} problem(s)", problems)
