@@ -45,13 +45,14 @@ def test_every_2023_figure_is_shown_with_its_release(book_2023):
 def test_2023_compares_like_with_like(book_2023):
     html, _ = book_2023
     glance, chapter = page_text(html / "book/at_a_glance.html"), page_text(html / "book/chapter_1.html")
-    assert "Previous edition (2022)" in glance
+    assert "Latest earlier figure (its period, its edition)" in glance and "The 2023 edition (its period)" in glance
     assert "+0.2 pp" in glance  # GDP growth, a year against a year
     # unemployment and informality: a fourth quarter against a third: both shown, no change computed
-    assert "2.7% (the fourth quarter of 2023)" in glance and "3.4% (the third quarter of 2022)" in glance
+    assert "2.7% (the fourth quarter of 2023)" in glance and "3.4% (the third quarter of 2022), 2022 edition" in glance
     assert "not compared: the periods differ" in glance
     assert "not compared: a period is not stated" in glance  # 2022's poverty figures carry no period
-    assert "6 places lower" in chapter  # SDG Index: 74th in 2022, 80th in 2023
+    # SDG Index: 74th of 163 in 2022, 80th of 166 in 2023: a re-based index is set side by side, never differenced
+    assert "not compared: its publisher re-bases it with each release" in chapter and "places lower" not in chapter
     assert "Extreme poverty rose from 7% in 2018 to 7.1% in 2022" in chapter
 
 
@@ -85,7 +86,8 @@ def test_2023_in_spanish_compares_and_cites_the_same(book_2023):
             assert str(sources.loc[row.source, "citation"]) in text, row.source
     finally:
         i18n.set_language("en")
-    assert "Edición anterior (2022)" in glance and "sin comparar: los periodos difieren" in glance
-    assert "6 lugares más abajo" in chapter
+    assert "Cifra anterior más reciente (su periodo, su edición)" in glance and ", edición 2022" in glance
+    assert "sin comparar: los periodos difieren" in glance
+    assert "sin comparar: quien lo publica lo recalcula en cada edición" in chapter
     un = page_text(html / "es/book/un_system.html")
     assert "261 iniciativas" in un and "25 agencias, fondos y programas" in un

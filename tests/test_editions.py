@@ -116,7 +116,7 @@ def test_the_gap_page_lists_the_same_ledger_with_links(built_2031, ledger_2031):
 
 def test_year_over_year_compares_like_with_like(built_2031):
     text = page_text(built_2031 / "book/at_a_glance.html")
-    assert "Previous edition (2022)" in text
+    assert "Latest earlier figure (its period, its edition)" in text and ", 2022 edition" in text
     # informality: third quarter against third quarter, a difference in percentage points
     assert fmt.signed_percent_points(50.5 - 55.6) in text
     # unemployment: a fourth quarter against a third, and poverty without a period: shown, not compared

@@ -230,9 +230,9 @@ def test_year_resolution(minibook):
 
 
 def test_changes_compare_only_alike_periods_and_only_this_editions_figures(minibook):
-    from helpers.trends import changes, previous_edition
+    from helpers.trends import changes, earlier_editions
 
-    assert previous_edition(2031, minibook) == 2030 and previous_edition(2030, minibook) is None
+    assert earlier_editions(2031, minibook) == [2030] and earlier_editions(2030, minibook) == []
     rows = (minibook / "data/2031/values.csv").read_text().splitlines()
     # 2031 keeps 'widgets' only, dated like 2030's; 'share' of 2030 is not listed
     (minibook / "data/2031/values.csv").write_text(rows[0] + "\n" + rows[1].replace(",,fixture", ",2031,fixture") + "\n")
@@ -285,3 +285,59 @@ def test_chart_palette_contrast_against_the_background():
     low = {c: round(contrast(c, BACKGROUND), 2) for c in PALETTE if contrast(c, BACKGROUND) < 3}
     assert not low, f"colours under 3:1 against the background: {low}"
     assert contrast(TEXT, BACKGROUND) >= 4.5
+
+
+@pytest.mark.parametrize("text,ok", [("2022", True), ("2022-12", True), ("2022-Q3", True), ("2024-02-29", True),
+                                     ("2023-01/2023-06", True), ("2020/2022", True), ("2023-02-29", False),
+                                     ("2022/2020", False), ("2022-13", False), ("2022-Q5", False), ("dic-2024", False),
+                                     ("2024-T4", False), ("Q4 2024", False), ("2022-Q3-01", False), ("", False)])
+def test_one_period_grammar(text, ok):
+    from helpers import periods
+
+    assert periods.is_period(text) is ok
+
+
+def test_periods_in_words_and_on_the_time_axis():
+    from helpers import periods
+
+    assert period_text("2022-12-31", 2022) == "December 31, 2022"
+    assert period_text("2023-01/2023-06", 2023) == "January 2023 to June 2023"
+    assert period_text("2024-T4", 2024) == "2024-T4"  # refused by validation; never guessed
+    assert periods.position("2022-Q3", 2022) == 2022.625 and periods.position("2020/2022", 2023) == 2022.5
+    assert periods.position(None, 2031) == 2031.5
+    assert 2022.99 < periods.position("2022-12-31", 2022) < 2023
+    assert periods.alike("2022-12-31", "2023-12-31") and not periods.alike("2022-12-31", "2023-12")
+
+
+def test_changes_reach_past_an_edition_without_the_series_and_never_difference_the_same_release(minibook):
+    """Three made-up editions: each figure meets the newest earlier one for an alike period; the same period
+    twice is no newer figure; decimals are those of the figures; a re-based series is never differenced."""
+    import shutil
+
+    from helpers.trends import changes
+
+    shutil.copytree(minibook / "data/2031", minibook / "data/2032")
+    header = "indicator,value,unit,section,page,ref_period,source\n"
+
+    def write(year, *rows):
+        (minibook / f"data/{year}/values.csv").write_text(header + "".join(r + "\n" for r in rows))
+
+    write(2030, "widgets,7301,count,Fixture section,1,2030,fixture", "share,4.66,percent,Fixture section,1,2030,fixture",
+          "index_rank,74,rank,Fixture section,1,2030,fixture")
+    write(2031, "share,4.66,percent,Fixture section,1,2030,fixture", "index_rank,80,rank,Fixture section,1,2031,fixture")
+    write(2032, "widgets,8402,count,Fixture section,1,2032,fixture", "share,5.11,percent,Fixture section,1,2032,fixture",
+          "index_rank,78,rank,Fixture section,1,2032,fixture")
+    table = changes("values", 2032, "Fixture section", root=minibook).set_index("indicator")
+    # widgets: 2031 lacks it; 2030 gives it for an alike period
+    assert table.loc["widgets", "previous_edition"] == 2030 and table.loc["widgets", "shown_difference"] == "+1,101"
+    assert table.loc["share", "shown_difference"] == "+0.45 pp"  # 5.11 - 4.66, with the figures' two decimals
+    assert table.loc["index_rank", "shown_difference"] == "2 places higher"
+    (minibook / "data/2032/values.yml").write_text((minibook / "data/2032/values.yml").read_text()
+                                                   + "not_comparable_across_releases: [index_rank]\n")
+    table = changes("values", 2032, "Fixture section", root=minibook).set_index("indicator")
+    assert table.loc["index_rank", "shown_difference"] == "not compared: its publisher re-bases it with each release"
+    assert not table.loc["index_rank", "comparable"]
+    # 2031 carries 2030's release of 'share': the same period, no newer figure (never "0.0 pp")
+    table = changes("values", 2031, "Fixture section", root=minibook).set_index("indicator")
+    assert table.loc["share", "shown_difference"] == "no newer figure: the 2030 edition gives the same period"
+    assert table.loc["share", "shown_previous"] == "4.66% (2030), 2030 edition"

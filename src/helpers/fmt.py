@@ -94,12 +94,12 @@ def ordinal(value) -> str:
     return f"{n}{suffix}"
 
 
-def signed_percent_points(value) -> str:
-    """Change in percentage points: 1.5 -> '+1.5 pp'."""
+def signed_percent_points(value, decimals: int = 1) -> str:
+    """Change in percentage points: 1.5 -> '+1.5 pp' (-0.45 with ``decimals=2`` -> '-0.45 pp')."""
     if is_missing(value):
         return missing()
     sign = "+" if float(value) > 0 else "-" if float(value) < 0 else ""
-    return msg("fmt.points", value=sign + number(abs(float(value)), 1))
+    return msg("fmt.points", value=sign + number(abs(float(value)), decimals))
 
 
 def change_phrase(value, unit: str, qualifier: str | None = None) -> str:
