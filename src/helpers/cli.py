@@ -44,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
                        "cell with its Spanish twin, the same glue keys and headings, no English left in Spanish")
     c.add_argument("notebooks", nargs="*", type=Path, help="notebooks to check (default: every one under book/)")
 
+    w = sub.add_parser("workbook", help="write one spreadsheet of an edition's data: a sheet per dataset, drop-down "
+                       "lists, keys and labels prefilled from the fullest earlier edition")
+    w.add_argument("year", help="the edition (its data/YEAR folder must exist: see new-year)")
+    w.add_argument("--out", type=Path, help="the .xlsx file to write (default: data-YEAR.xlsx here)")
+
+    i = sub.add_parser("import", help="turn a filled workbook into the edition's CSVs: checked whole first, "
+                       "written only when valid")
+    i.add_argument("year", help="the edition the workbook fills")
+    i.add_argument("workbook", type=Path, help="the .xlsx file written by `resultsbook workbook`")
+
     v = sub.add_parser("validate", help="check one edition's data against its schemas")
     v.add_argument("--year", help="edition to check (default: the latest)")
     v.add_argument("--strict", action="store_true", help="treat every warning (a value near a known one, most "
@@ -101,6 +111,21 @@ def main(argv: list[str] | None = None) -> int:
                 for line in warnings:
                     print(f"warning: {line}", file=sys.stderr)
             print(f"data/{year}: {count} datasets valid" + (f", {len(warnings)} warning(s)" if warnings else ""))
+        elif args.command in ("workbook", "import"):
+            from .project import Project, resolve_year
+            from .workbook import import_workbook, write_workbook
+
+            project = Project(root)
+            year = resolve_year(project, args.year)
+            if args.command == "workbook":
+                out = write_workbook(project, year, args.out or Path(f"data-{year}.xlsx"))
+                print(f"Wrote {out} (fill it, then: resultsbook import {year} {out})")
+            else:
+                written, left = import_workbook(project, year, args.workbook)
+                print(f"data/{year}: valid; " + (f"wrote {', '.join(written)}" if written else "no CSV changed"))
+                for name, count in sorted(left.items()):
+                    print(f"sheet '{name}': {count} prefilled row(s) left unfilled, not imported (their figures "
+                          "stay missing)", file=sys.stderr)
         elif args.command == "lang-check":
             from .langcheck import project_problems
 
