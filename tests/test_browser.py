@@ -265,6 +265,25 @@ def test_the_edition_switcher_links_the_same_page_in_every_edition_built(two_edi
     assert response.status == 200 and page.url.endswith("/2022/html/book/index.html")
 
 
+@LANGUAGES
+def test_an_older_editions_home_page_lists_and_links_every_edition_published_beside_it(two_editions, browser, book):
+    """2022 was published first; the 2023 build (English only here) rewrote the lists of editions: the English 2022
+    home page links 2023; the Spanish one, with no Spanish 2023 published, lists 2022 alone (its data lists both)."""
+    page = browser.new_page()
+    page.goto(f"{two_editions}/2022/html/{book}book/index.html")
+    listed = page.locator(".rb-edition-links")
+    page.wait_for_function("document.querySelector('.rb-edition-links strong')")  # the script has run
+    assert page.locator(".rb-edition-links [aria-current]").inner_text() == "2022"
+    links = listed.locator("a")
+    if book:
+        assert listed.inner_text() == "2022" and links.count() == 0
+        return
+    assert listed.inner_text() == "2022, 2023" and links.count() == 1
+    href = links.first.get_attribute("href")
+    response = page.goto(f"{two_editions}/2022/html/book/{href}")
+    assert response.status == 200 and page.url.endswith("/2023/html/book/index.html"), page.url
+
+
 SPLIT_TOKENS = """() => {
   // every number and every word of a table cell that the browser laid out on more than one line
   const found = [];

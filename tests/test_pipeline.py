@@ -221,3 +221,31 @@ def test_notebooks_never_share_state(minibook):
     nb.cells.append(nbformat.v4.new_code_cell("assert 'leaked_from_alpha' not in globals()"))
     nbformat.write(nb, nb_path)
     build(minibook, "--year", "2030", "--jobs", "1")
+
+
+def test_unpublishing_an_edition_takes_it_off_every_other_books_switchers(tmp_path):
+    """Two made-up published books (a home page each): both list each other; unpublished, 2031 leaves 2030's
+    edition list, its book is gone, and a second unpublish is refused with exit 2."""
+    import json
+
+    from conftest import run_cli
+    from helpers.publish import EDITIONS_SCRIPT, published_books, write_switchers
+
+    shutil.copytree(REPO / "tests/fixtures/minibook", tmp_path / "p")
+    root = tmp_path / "p"
+    for year in (2030, 2031):
+        (root / f"_build/{year}/html/book").mkdir(parents=True)
+        (root / f"_build/{year}/html/index.html").write_text("<html></html>")
+        (root / f"_build/{year}/html/book/index.html").write_text("<html></html>")
+    write_switchers(published_books(root / "_build"))
+
+    def listed(year):
+        text = (root / f"_build/{year}/html" / EDITIONS_SCRIPT).read_text()
+        return sorted(json.loads(text.split("window.RB_EDITIONS = ", 1)[1].split(";\n", 1)[0]))
+
+    assert listed(2030) == ["2030", "2031"]
+    done = run_cli(root, "unpublish", "2031")
+    assert done.returncode == 0, done.stderr
+    assert listed(2030) == ["2030"] and not (root / "_build/2031/html").exists()
+    again = run_cli(root, "unpublish", "2031")
+    assert again.returncode == 2 and "no published book of the 2031 edition" in again.stderr

@@ -110,6 +110,32 @@ function rbEditionSwitcher() {
 }
 document.addEventListener("DOMContentLoaded", rbEditionSwitcher);
 
+// The home page's list of editions: the books published beside this one (window.RB_EDITIONS, rewritten in every
+// published book whenever an edition is built or unpublished), each linked to its home page; without the script,
+// the list written when this book was built.
+function rbEditionList() {
+  var editions = window.RB_EDITIONS, list = document.querySelector(".rb-edition-links");
+  if (!editions || !list) { return; }
+  var here = rbHere(), current = window.RB_EDITION;
+  var lang = window.RB_LANG && window.RB_LANG !== "en" ? window.RB_LANG + "/" : "";
+  while (list.firstChild) { list.removeChild(list.firstChild); }
+  Object.keys(editions).sort().forEach(function (year, i) {
+    if (i) { list.appendChild(document.createTextNode(", ")); }
+    var item;
+    if (year === current) {
+      item = document.createElement("strong");
+      item.setAttribute("aria-current", "page");
+    } else {
+      item = document.createElement("a");
+      var home = editions[year].indexOf("book/index") >= 0 ? "book/index" : "index";
+      item.href = here.root + "../../" + (lang ? "../" : "") + year + "/html/" + lang + home + ".html";
+    }
+    item.textContent = year;
+    list.appendChild(item);
+  });
+}
+document.addEventListener("DOMContentLoaded", rbEditionList);
+
 // Languages: a switcher in the header links the same page in each other language built of this edition
 // (window.RB_LANGUAGES, written with the editions); English at _build/<YEAR>/html/, Spanish at .../html/es/.
 function rbLanguageSwitcher() {

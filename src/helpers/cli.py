@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("year", help="the edition the workbook fills")
     i.add_argument("workbook", type=Path, help="the .xlsx file written by `resultsbook workbook`")
 
+    u = sub.add_parser("unpublish", help="take an edition's published book off _build/ (its data stays); the other "
+                       "editions' switchers and home pages stop listing it")
+    u.add_argument("year", help="the edition to take off")
+
     v = sub.add_parser("validate", help="check one edition's data against its schemas")
     v.add_argument("--year", help="edition to check (default: the latest)")
     v.add_argument("--strict", action="store_true", help="treat every warning (a value near a known one, most "
@@ -126,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
                 for name, count in sorted(left.items()):
                     print(f"sheet '{name}': {count} prefilled row(s) left unfilled, not imported (their figures "
                           "stay missing)", file=sys.stderr)
+        elif args.command == "unpublish":
+            from .project import Project, parse_year
+            from .publish import unpublish
+
+            year = parse_year(args.year)
+            if not unpublish(Project(root).build_dir, year):
+                raise InputError(f"_build/{year}/html: no published book of the {year} edition; nothing to take off")
+            print(f"Took the {year} edition off _build/; the other published editions no longer list it")
         elif args.command == "lang-check":
             from .langcheck import project_problems
 

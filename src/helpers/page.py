@@ -11,6 +11,7 @@ edition's gap ledger (``resultsbook gaps``).
 from __future__ import annotations
 
 import functools
+import html
 import json
 import os
 import re
@@ -255,6 +256,17 @@ def gap_notices(gaps, section_prefix: str) -> str:
                                   missing=escape_markdown(r.missing)) + "\n```"
              for r in rows.itertuples(index=False)]
     return "\n\n".join(notes)
+
+
+def edition_list(year: int) -> None:
+    """The editions of this book, for its home page: those with data when it was built; in the browser, the
+    books published beside it (``rb-editions.js``, rewritten in every published book whenever one is built or
+    unpublished), each linked: an older edition's home page never goes stale."""
+    from .project import Project, find_root
+
+    years = [str(y) for y in Project(find_root()).editions()]
+    show_html(f'<p class="rb-edition-list">{html.escape(msg("pages.index.editions"))} '
+              f'<span class="rb-edition-links" data-edition="{int(year)}">{html.escape(", ".join(years))}</span></p>')
 
 
 def show_markdown(text: str, missing: str | None = None) -> None:

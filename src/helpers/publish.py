@@ -448,12 +448,9 @@ def carry_other_languages(published_html: Path, staged_html: Path) -> None:
             shutil.copytree(book, staged_html / lang, copy_function=os.link)
 
 
-def write_edition_switchers(build_dir: Path, year: int, lang: str, staged_html: Path) -> None:
-    """For every published book (edition x language), the editions built in its language and the languages built
-    of its edition, each with its pages, so that the switchers in the header link only pages that exist. Written
-    into the staged book and every other published one (an older edition learns of a newer one). Years, language
-    codes, page names and the catalogue's words only: nothing from data."""
-    from .i18n import DEFAULT, LOCALES, NAMES, msg
+def published_books(build_dir: Path) -> dict[tuple[int, str], Path]:
+    """Every published book, (edition, language) -> its folder."""
+    from .i18n import LOCALES
 
     books: dict[tuple[int, str], Path] = {}
     for edition in build_dir.glob("*/html"):
@@ -462,11 +459,29 @@ def write_edition_switchers(build_dir: Path, year: int, lang: str, staged_html: 
                 root = book_root(build_dir, int(edition.parent.name), code)
                 if (root / "index.html").is_file():
                     books[(int(edition.parent.name), code)] = root
+    return books
+
+
+def write_edition_switchers(build_dir: Path, year: int, lang: str, staged_html: Path) -> None:
+    """For every published book (edition x language), the editions built in its language and the languages built
+    of its edition, each with its pages, so that the switchers in the header (and the home page's list of
+    editions) link only pages that exist. Written into the staged book and every other published one (an older
+    edition learns of a newer one). Years, language codes, page names and the catalogue's words only: nothing
+    from data."""
+    from .i18n import DEFAULT, LOCALES
+
+    books = published_books(build_dir)
     books[(year, lang)] = staged_html
     if lang == DEFAULT:  # the other languages of this edition now sit inside the staged English book
         for code in LOCALES:
             if code != DEFAULT and (staged_html / code / "index.html").is_file():
                 books[(year, code)] = staged_html / code
+    write_switchers(books)
+
+
+def write_switchers(books: dict[tuple[int, str], Path]) -> None:
+    from .i18n import DEFAULT, NAMES, msg
+
     pages = {key: book_pages(root) for key, root in books.items()}
     for (edition, code), root in books.items():
         editions = {str(y): pages[(y, c)] for (y, c) in sorted(pages) if c == code}
@@ -481,6 +496,21 @@ def write_edition_switchers(build_dir: Path, year: int, lang: str, staged_html: 
                        f"window.RB_LANG = \"{code}\";\nwindow.RB_LANGUAGES = {json.dumps(languages)};\n"
                        f"window.RB_WORDS = {json.dumps(words, ensure_ascii=False)};\n", encoding="utf-8")
         os.replace(tmp, script)
+
+
+def unpublish(build_dir: Path, year: int) -> bool:
+    """Take an edition's books (every language, its PDFs) off ``_build`` and tell the other published books:
+    their switchers and home-page lists stop naming it. Its execution cache stays, for a later build. False when
+    nothing of it was published."""
+    html = build_dir / str(year) / "html"
+    if not html.is_dir():
+        return False
+    gone = html.with_name("html.removed")
+    shutil.rmtree(gone, ignore_errors=True)
+    os.replace(html, gone)  # the book disappears at once, whole; its files are deleted after
+    write_switchers(published_books(build_dir))
+    shutil.rmtree(gone, ignore_errors=True)
+    return True
 
 
 def publish(new_html: Path, target: Path) -> None:
