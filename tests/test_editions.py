@@ -158,6 +158,12 @@ def test_new_year_scaffolds_every_dataset_and_refuses_to_overwrite(blank):
     assert "edition: 2032" in meta and "Results Report 2032" in meta and "Results Report 2022" not in meta
     checklist = (new / "CHECKLIST.md").read_text()
     assert "indicators.csv" in checklist and "indicator=poverty_share" in checklist
+    # the keys of the fullest earlier edition with their stable words, never its periods or sources
+    assert "- [ ] section=Mexico at a glance, indicator=poverty_share (label Population living in poverty; " \
+           "theme poverty; unit percent) — left out: " in checklist, checklist[:3000]
+    assert not re.search(r"(?<![a-z_])(ref_period|source)=", checklist)
+    assert "No Cooperation Framework cycle covers 2032: the last cycle in data/frameworks/ (2020-2025) ended in " \
+           "2025" in checklist
     assert run_cli(blank, "validate", "--year", "2032").returncode == 0
     before = {p.name: p.read_bytes() for p in new.iterdir()}
     again = run_cli(blank, "new-year", "2032")
@@ -166,10 +172,26 @@ def test_new_year_scaffolds_every_dataset_and_refuses_to_overwrite(blank):
     assert run_cli(blank, "new-year", "20x2").returncode == 2
 
 
+def test_new_year_past_the_last_framework_cycle_says_what_to_add(tmp_path):
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    done = run_cli(tmp_path, "new-year", "2026")
+    assert done.returncode == 0, done.stderr
+    assert ("warning: No Cooperation Framework cycle covers 2026: the last cycle in data/frameworks/ (2020-2025) "
+            "ended in 2025.") in done.stderr and "add data/frameworks/<first>-<last>/ with framework.yml" in done.stderr
+    within = run_cli(tmp_path, "new-year", "2024")  # inside the cycle: nothing to warn of
+    assert within.returncode == 0 and "warning" not in within.stderr
+
+
 def test_a_blank_new_edition_builds_and_reads_clean(blank):
     done = run_cli(blank, "build", "--no-progress", "--year", "2032", timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
     html = blank / "_build/2032/html"
+    framework = page_text(html / "book/framework.html")
+    assert ("The 2020 to 2025 Cooperation Framework ended in 2025, and no later framework cycle is in this book's "
+            "data: the 2032 edition has no framework, work areas or outcomes to report.") in framework
+    assert "does not hold it yet" not in framework  # said once, with its reason
     ledger = run_cli(blank, "gaps", "--year", "2032").stdout
     found = scan(html, 2032, ledger)
     assert not any(found.values()), found

@@ -89,13 +89,14 @@ def main(argv: list[str] | None = None) -> int:
 
             serve(BuildConfig.create(root, args.year, args.jobs, progress=False, lang=args.lang), args.port, sys.stdout)
         elif args.command == "new-year":
-            from .newyear import new_year
-            from .project import Project
+            from .newyear import new_year, no_cycle_warning
+            from .project import Project, parse_year
 
-            from .project import parse_year
-
-            target = new_year(Project(root), parse_year(args.year), parse_year(args.source) if args.source else None)
+            project, year = Project(root), parse_year(args.year)
+            target = new_year(project, year, parse_year(args.source) if args.source else None)
             print(f"Created {target} (fill it using {target / 'CHECKLIST.md'})")
+            if project.framework_dir(year) is None:
+                print(f"warning: {no_cycle_warning(project, year)}", file=sys.stderr)
         elif args.command == "gaps":
             from .build import BuildConfig, edition_ledger
 

@@ -67,6 +67,15 @@ class Framework:
         meta = read_yaml(folder / "framework.yml")
         return int(meta["first_year"]), int(meta["last_year"])
 
+    def no_cycle_reason(self) -> str | None:
+        """Why an edition no framework cycle covers has no framework pages, in one sentence; None when one does."""
+        if self.cycle() is not None:
+            return None
+        ended = [span for span in self.edition.project.cycle_spans() if span[1] < self.year]
+        if ended:
+            return msg("framework.no_cycle", first=ended[-1][0], last=ended[-1][1], year=self.year)
+        return msg("framework.no_cycle_at_all", year=self.year)
+
     def cycle_text(self) -> str | None:
         span = self.cycle()
         return msg("framework.cycle", first=span[0], last=span[1]) if span else None

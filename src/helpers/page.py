@@ -46,6 +46,16 @@ def report_gap(what: str) -> None:
     display({GAP_MIME: {"what": what}, "text/plain": f"[{what}: {not_available()}]"}, raw=True)
 
 
+def explain_gaps(reason: str | None) -> None:
+    """Say once, plainly, why the page lacks what it lacks (no framework cycle covers the year): the page's notice
+    then gives this reason instead of the general words; the gap ledger still lists each gap. Nothing when
+    ``reason`` is None."""
+    from IPython.display import display
+
+    if reason:
+        display({GAP_MIME: {"reason": str(reason)}, "text/plain": f"[{reason}]"}, raw=True)
+
+
 def heading(text: str, level: int = 3) -> None:
     """A section heading made by code (one per outcome, say): the pipeline turns it into a real section of the
     page, with its anchor and its entry in the page's contents. ``text`` is shown as text."""

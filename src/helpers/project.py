@@ -86,23 +86,26 @@ class Project:
         record_listing(self.data_dir)  # a page that lists editions is stale when one is added or removed
         return sorted(int(p.name) for p in self.data_dir.iterdir() if p.is_dir() and _YEAR_DIR.match(p.name))
 
-    def framework_dir(self, year: int) -> Path | None:
-        """The Cooperation Framework cycle that covers ``year``: data/frameworks/<cycle>/ with a framework.yml
-        whose first_year and last_year include it (its structure is stated once for the whole cycle)."""
+    def cycle_spans(self) -> list[tuple[int, int, Path]]:
+        """Every Cooperation Framework cycle in data/frameworks/: (first year, last year, its folder), oldest first."""
         folder = self.data_dir / "frameworks"
         if not folder.is_dir():
-            return None
+            return []
         record_listing(folder)
+        spans = []
         for meta_path in sorted(folder.glob("*/framework.yml")):
             record_file(meta_path)
             meta = read_yaml(meta_path) or {}
             try:
-                first, last = int(meta["first_year"]), int(meta["last_year"])
+                spans.append((int(meta["first_year"]), int(meta["last_year"]), meta_path.parent))
             except (KeyError, TypeError, ValueError):
                 raise InputError(f"{meta_path}: expected whole numbers first_year and last_year") from None
-            if first <= year <= last:
-                return meta_path.parent
-        return None
+        return sorted(spans)
+
+    def framework_dir(self, year: int) -> Path | None:
+        """The Cooperation Framework cycle that covers ``year``: data/frameworks/<cycle>/ with a framework.yml
+        whose first_year and last_year include it (its structure is stated once for the whole cycle)."""
+        return next((folder for first, last, folder in self.cycle_spans() if first <= year <= last), None)
 
     def latest_edition(self) -> int:
         years = self.editions()

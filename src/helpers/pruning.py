@@ -199,6 +199,7 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
     values = glued_values(nb)
     missing, optional = missing_keys(nb)
     gaps: list[PageGap] = []
+    reasons: list[str] = []  # why the page lacks what it lacks, when a notebook says (page.explain_gaps)
     untranslated: list[PageGap] = []  # text from data shown in the default language: said once, listed in the ledger
     # units: [cell index, kind, level, text, has content]; a heading's level is 1-6, others 0
     units: list[list] = []
@@ -224,6 +225,8 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
             records, kept_outputs = _gap_records(cell)
             cell["outputs"] = kept_outputs
             for record in records:
+                if "reason" in record:
+                    reasons.append(str(record["reason"]))
                 if "what" in record:
                     gaps.append(PageGap(section, msg("gaps.nothing_to_show", what=record["what"])))
                 for name, reason in sorted(record.get("datasets", {}).items()):
@@ -250,7 +253,7 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
             unit[4] = None  # dropped
 
     shown_gaps = [g for g in gaps if g.dataset is None]
-    notice = _notice(shown_gaps, year, ledger_link) if shown_gaps else ""
+    notice = _notice(shown_gaps, year, ledger_link, reasons) if shown_gaps or reasons else ""
     if untranslated:
         link = " " + msg("gaps.notice_link", link=ledger_link) if ledger_link else ""
         notice = "\n\n".join(n for n in (notice, "```{note}\n" + msg("gaps.untranslated_notice") + link + "\n```") if n)
@@ -284,11 +287,14 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
     return nb, gaps
 
 
-def _notice(gaps: list[PageGap], year: int, ledger_link: str | None) -> str:
-    """One plain sentence, under the page title, saying what the edition's data does not hold."""
+def _notice(gaps: list[PageGap], year: int, ledger_link: str | None, reasons: list[str] = ()) -> str:
+    """One plain sentence, under the page title, saying what the edition's data does not hold (or why, when the
+    notebook gave the reason)."""
+    link = " " + msg("gaps.notice_link", link=ledger_link) if ledger_link else ""
+    if reasons:
+        return "```{note}\n" + " ".join(escape_markdown(r) for r in dict.fromkeys(reasons)) + link + "\n```"
     opening = msg("gaps.opening")
     sections = list(dict.fromkeys(g.section or opening for g in gaps))
     named = [s if s == opening else f"*{escape_markdown(s)}*" for s in sections]
     where = named[0] if len(named) == 1 else msg("gaps.and", first=", ".join(named[:-1]), last=named[-1])
-    link = " " + msg("gaps.notice_link", link=ledger_link) if ledger_link else ""
     return "```{note}\n" + msg("gaps.notice", year=year, where=where) + link + "\n```"

@@ -20,6 +20,7 @@ from .project import parse_yaml, read_text
 from .units import UNITS
 
 TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+LABELS = ("label", "theme")  # with their translations: what a row is called, kept from edition to edition
 
 
 @dataclass(frozen=True)

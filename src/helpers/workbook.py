@@ -31,14 +31,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .data import Edition
 from .errors import InputError
 from .project import Project
-from .schema import DatasetMeta
+from .schema import LABELS, DatasetMeta
 from .units import UNITS
 
 FIRST_DATA_ROW = 3  # row 1: column names; row 2: what each column holds
 SPARE_ROWS = 300  # rows below the data that keep the drop-downs and the text format for what the reviewer adds
 INSTRUCTIONS = "Instructions"
 LISTS = "lists"  # a hidden sheet holding the drop-down values
-LABELS = ("label", "theme")  # with their translations: what a row is called, kept across editions
 TEXT = "@"  # Excel's text format: "2023-07" or "007" stay as typed
 
 
