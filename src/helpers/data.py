@@ -508,12 +508,13 @@ class Edition:
         path = self.folder / f"{name}.csv"
         if not path.is_file():
             cycle_dataset = any((self.project.data_dir / "frameworks").glob(f"*/{name}.yml"))
-            _DATASET_GAPS[name] = (msg("gaps.no_cycle", year=self.year) if cycle_dataset and self.framework is None
-                                   else msg("gaps.no_file", path=self.display(path)))
+            if not self.meta(name).may_be_empty:  # a list of exceptions without a file: none
+                _DATASET_GAPS[name] = (msg("gaps.no_cycle", year=self.year) if cycle_dataset and self.framework is None
+                                       else msg("gaps.no_file", path=self.display(path)))
             return self.empty(self.meta(name))  # a gap, listed in the ledger; never another year's values
         frame, meta = self.raw(name)
         record_dependency(self.folder / f"{name}.yml")
-        if frame.empty:
+        if frame.empty and not meta.may_be_empty:
             _DATASET_GAPS[name] = msg("gaps.file_no_rows", path=self.display(path))
         keep = None
         if where:

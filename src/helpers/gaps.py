@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import Edition
-from .i18n import msg
+from .errors import InputError
+from .i18n import msg, plural
 from .inputs import input_file
 from .project import Project
 
@@ -42,6 +43,8 @@ def edition_gaps(project: Project, year: int) -> list[Gap]:
     edition = Edition(year, project.root)
     gaps: list[Gap] = []
     for name in expected_datasets(project):
+        if edition.meta(name).may_be_empty and not edition.rows(name):
+            continue  # its rows are exceptions (data_gaps): none, or no file, means none, not missing data
         if not (edition.folder / f"{name}.yml").is_file() or not (edition.folder / f"{name}.csv").is_file():
             gaps.append(Gap(name, "missing_dataset", msg("gaps.no_csv", path=f"data/{year}/{name}.csv")))
             continue
@@ -87,20 +90,57 @@ def ledger(project: Project, year: int, pages: list[tuple[str, list, dict]]) -> 
     return list(dict.fromkeys(lines))
 
 
-def ledger_markdown(lines: list[str], year: int, titles: dict[str, str]) -> str:
-    """The gap ledger as a page: one entry per page, linked, with its gaps (text from data escaped)."""
+def ledger_markdown(project: Project, year: int, pages: list[tuple[str, list, dict]], titles: dict[str, str],
+                    lang: str = "en") -> str:
+    """The gap ledger as the readers' page: in words, without internal keys (those stay in ``resultsbook gaps``),
+    grouped by page, each page linked, with what it leaves out under each of its sections; then the datasets this
+    edition has no rows of (or figures without a value), each named once by its title. Text from data escaped."""
     from .page import escape_markdown
 
-    if not lines:
-        return msg("gaps.ledger_none", year=year)
     grouped: dict[str, list[str]] = {}
-    for line in lines:
-        page, what = line.split(": ", 1)
-        grouped.setdefault(page, []).append(what)
-    out = [msg("gaps.ledger_intro", year=year, gaps=len(lines), pages=len(grouped)), ""]
-    for page, whats in grouped.items():
-        title = escape_markdown(titles.get(page, page))
+    for name, page_gaps, _ in pages:
+        sections: dict[str, tuple[int, list[str]]] = {}  # section -> (figures left out, other things left out)
+        for gap in page_gaps:
+            if gap.dataset is None and (gap.readers or gap.figures):
+                figures, things = sections.get(gap.section, (0, []))
+                sections[gap.section] = (figures + gap.figures, things + ([gap.readers] if gap.readers else []))
+        for section, (figures, things) in sections.items():
+            what = ([plural("gaps.readers.figures", figures)] if figures else []) + list(dict.fromkeys(things))
+            where = f"*{escape_markdown(section)}*" if section else msg("gaps.readers.opening")
+            grouped.setdefault(name, []).append(f"{where}: " + "; ".join(escape_markdown(w) for w in what))
+    datasets: dict[str, list[str]] = {}
+    for gap in edition_gaps(project, year):
+        datasets.setdefault(gap.dataset, []).append(gap.kind)
+    shown_on: dict[str, list[str]] = {}  # dataset -> the pages that would show it
+    for name, page_gaps, data_files in pages:
+        for dataset in {g.dataset for g in page_gaps if g.dataset} | {Path(input_file(k)).stem for k in data_files}:
+            shown_on.setdefault(dataset, []).append(name)
+
+    def link(page: str) -> str:
         target = Path(page).relative_to(Path(LEDGER_PAGE).parent).as_posix() + ".ipynb"
-        out.append(f"- [{title}]({target}) (`{page}`)")
-        out += [f"  - {escape_markdown(w)}" for w in whats]
+        return f"[{escape_markdown(titles.get(page, page))}]({target})"
+
+    if not grouped and not datasets:
+        return msg("gaps.ledger_none", year=year)
+    out = [msg("gaps.readers.intro", year=year), ""]
+    for page, whats in grouped.items():
+        out.append(f"- {link(page)}")
+        out += [f"  - {w}" for w in dict.fromkeys(whats)]
+    if datasets:
+        edition = Edition(year, project.root)
+        out += ["", msg("gaps.readers.datasets_intro", year=year), ""]
+        for name, kinds in sorted(datasets.items()):
+            try:
+                meta = edition.meta(name)
+                named = meta.translations.get(lang, {}).get("title") or meta.title
+            except InputError:  # a dataset no edition describes: its file name is all there is
+                named = name
+            if "missing_value" in kinds:
+                what = plural("gaps.readers.values_missing", kinds.count("missing_value"))
+            else:
+                what = msg("gaps.readers." + kinds[0])
+            pages_of = [p for p in dict.fromkeys(shown_on.get(name, [])) if p in titles]
+            on = msg("gaps.readers.shown_on", pages=", ".join(link(p) for p in pages_of)) if pages_of else ""
+            out.append(f"- *{escape_markdown(named)}* (`{name}.csv`): {what}{on}")
+    out += ["", msg("gaps.readers.reviewers", year=year)]
     return "\n".join(out)

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from .i18n import msg
+from .i18n import msg, plural
 from .page import GAP_MIME, GLUE_PREFIX, GLUE_ROLE, HEADING_MIME, escape_markdown
 
 GLUE_RECORD = GLUE_PREFIX + "text/plain"
@@ -32,6 +32,8 @@ class PageGap:
     section: str  # the heading it falls under, as a reader sees it ("" for the opening of the page)
     what: str  # what is missing, for the ledger
     dataset: str | None = None  # set when the gap is a whole dataset (listed in the ledger, not in the notice)
+    readers: str = ""  # what is missing in a reader's words, without internal keys (the book's gap page)
+    figures: int = 0  # how many figures of the prose it leaves out (counted together on the gap page)
 
     def line(self, page: str) -> str:
         where = f"{self.section}: " if self.section else ""
@@ -210,7 +212,8 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
                 if kind == "heading":
                     level = len(HEADING.match(text).group(1))
                     if _keys(text) & missing:  # a heading never shows a gap: it goes, its content stays
-                        gaps.append(PageGap(section, msg("gaps.heading_needs", keys=", ".join(sorted(_keys(text) & missing)))))
+                        gaps.append(PageGap(section, msg("gaps.heading_needs", keys=", ".join(sorted(_keys(text) & missing))),
+                                            readers=msg("gaps.readers.heading")))
                         continue
                     if level >= 2:
                         section = resolve_heading(HEADING.match(text).group(2), values)
@@ -219,7 +222,8 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
                 kept, dropped = prune_text(kind, text, missing | optional)
                 dropped -= optional
                 if dropped:
-                    gaps.append(PageGap(section, msg("gaps.text_figures", keys=", ".join(sorted(dropped)))))
+                    gaps.append(PageGap(section, msg("gaps.text_figures", keys=", ".join(sorted(dropped))),
+                                        figures=len(dropped)))
                 units.append([index, kind, 0, kept, bool(kept.strip())])
         elif cell.get("cell_type") == "code":
             records, kept_outputs = _gap_records(cell)
@@ -228,11 +232,12 @@ def prune_page(nb: dict, year: int, ledger_link: str | None = None) -> tuple[dic
                 if "reason" in record:
                     reasons.append(str(record["reason"]))
                 if "what" in record:
-                    gaps.append(PageGap(section, msg("gaps.nothing_to_show", what=record["what"])))
+                    gaps.append(PageGap(section, msg("gaps.nothing_to_show", what=record["what"]), readers=record["what"]))
                 for name, reason in sorted(record.get("datasets", {}).items()):
                     gaps.append(PageGap("", msg("gaps.dataset", name=name, reason=reason), dataset=name))
                 for column, rows in sorted(record.get("untranslated", {}).items()):
-                    untranslated.append(PageGap("", msg("gaps.untranslated", column=column, rows=rows)))
+                    untranslated.append(PageGap("", msg("gaps.untranslated", column=column, rows=rows),
+                                                readers=plural("gaps.readers.untranslated", int(rows))))
             visible = _visible(cell)
             if not visible:  # nothing to show: no empty block, no code toggle, in the reader's way
                 tags = cell.setdefault("metadata", {}).setdefault("tags", [])

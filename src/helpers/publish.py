@@ -46,7 +46,7 @@ def pruned_pages(project: Project, year: int, pages: list, outcomes: list, execu
                  lang: str = "en"):
     """Each executed page as the edition's data supports it (see ``helpers.pruning``), and the gap ledger.
 
-    Returns ({page rel: notebook dict}, ledger lines, {page name: title})."""
+    Returns ({page rel: notebook dict}, ledger lines, {page name: title}, the gaps found per page)."""
     from .gaps import ledger
 
     link = ledger_link(project)
@@ -58,7 +58,7 @@ def pruned_pages(project: Project, year: int, pages: list, outcomes: list, execu
         notebooks[rel] = nb
         found.append((page.name, page_gaps, data_files.get(rel, {})))
         titles[page.name] = title
-    return notebooks, ledger(project, year, found), titles
+    return notebooks, ledger(project, year, found), titles, found
 
 
 def ledger_link(project: Project) -> str | None:
@@ -213,13 +213,14 @@ def assemble_pages(project: Project, year: int, pages: list, outcomes: list, exe
     ledger's lines."""
     from .gaps import LEDGER_MARKER, ledger_markdown
 
-    notebooks, lines, titles = pruned_pages(project, year, pages, outcomes, executed, lang)
+    notebooks, lines, titles, found = pruned_pages(project, year, pages, outcomes, executed, lang)
     for rel, nb in notebooks.items():
         write_page(dest / rel, nb)
     for page in dest.rglob("*.md"):
         text = page.read_text(encoding="utf-8")
         if LEDGER_MARKER in text:
-            page.write_text(text.replace(LEDGER_MARKER, ledger_markdown(lines, year, titles)), encoding="utf-8")
+            page.write_text(text.replace(LEDGER_MARKER, ledger_markdown(project, year, found, titles, lang)),
+                            encoding="utf-8")
     return lines
 
 

@@ -102,6 +102,7 @@ class DatasetMeta:
     path: Path | None = None
     translations: dict = field(default_factory=dict)  # lang -> {"title": ..., "description": ...} (title_es ...)
     not_comparable: list[str] = field(default_factory=list)  # series re-based by each release: never differenced
+    may_be_empty: bool = False  # rows that list exceptions: none is complete, not a gap (data_gaps)
 
     @property
     def own_columns(self) -> list[str]:
@@ -178,6 +179,9 @@ def _read_meta(path: Path, text: str) -> DatasetMeta:
         raise InputError(f"{path}: 'not_comparable_across_releases' must be a list of keys (series that each release "
                          f"re-bases, such as an index ranked over a different set of countries), got {rebased!r}")
     meta.not_comparable = list(rebased)
+    if not isinstance(raw.get("may_be_empty", False), bool):
+        raise InputError(f"{path}: 'may_be_empty' must be true or false, got {raw['may_be_empty']!r}")
+    meta.may_be_empty = bool(raw.get("may_be_empty", False))
     for key in meta.primary_key + [c for c in (meta.unit_column, meta.value_column) if c]:
         if key not in columns:
             raise InputError(f"{path}: '{key}' is used as a key or unit column but is not a declared column")
