@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from helpers import analysis, charts
+from helpers.data import load
 
 
 @pytest.fixture
@@ -157,3 +158,22 @@ def test_bar_chart_options_an_analyst_sets_from_the_notebook():
     assert len(set(colours.values())) == 2  # the highlighted bar stands out
     with pytest.raises(ValueError, match="order="):
         charts.bar(frame, "label", "value", order="alphabetical", **common)
+
+
+def test_a_charts_download_writes_numbers_as_printed_and_cites_each_source(minibook, monkeypatch):
+    """Made-up rows: a count stays a whole number in the CSV, each source id has its citation beside it, and a
+    heatmap's cells are named by their row and column, with the chart's source and edition."""
+    monkeypatch.chdir(minibook / "book")
+    frame = pd.DataFrame({"label": ["Widgets", "Gadgets"], "value": pd.array([54421.0, 29.6], dtype="Float64"),
+                          "unit": ["count", "count"], "source": ["fixture", "fixture"]})
+    chart = charts.bar(frame, "label", "value", title="Made-up counts", unit="count", source="Fixture",
+                       dataset="values", year=2030)
+    text = charts.csv_text(chart)
+    lines = text.splitlines()
+    assert lines[0] == "label,value,unit,source,source_citation,dataset,edition"
+    cited = load("sources", 2030, minibook).set_index("id").loc["fixture", "citation"]
+    assert lines[1].startswith("Widgets,54421,count,fixture,") and cited in lines[1] and lines[1].endswith(",values,2030")
+    assert ",29.6," in lines[2] and "54421.0" not in text
+    matrix = pd.DataFrame([[0, 2], [2, 0]], index=["A", "B"], columns=["A", "B"])
+    heat = charts.heatmap(matrix, title="Made-up pairs", unit="count", source="Fixture", dataset="values", year=2030)
+    assert charts.csv_text(heat).splitlines()[:2] == ["row,column,count,source,dataset,edition", "A,A,0,Fixture,values,2030"]

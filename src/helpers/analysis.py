@@ -36,7 +36,7 @@ def co_implementation(initiatives: pd.DataFrame) -> pd.DataFrame:
         for a, b in combinations(codes, 2):
             counts[(a, b)] = counts.get((a, b), 0) + 1
     order = sorted(agencies)
-    matrix = pd.DataFrame(0, index=order, columns=order)
+    matrix = pd.DataFrame(0, index=pd.Index(order, name="agency"), columns=pd.Index(order, name="with_agency"))
     for (a, b), n in counts.items():
         matrix.loc[a, b] = matrix.loc[b, a] = n
     partnered = matrix.sum(axis=1) > 0

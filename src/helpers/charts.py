@@ -226,7 +226,35 @@ def csv_href(chart: Chart) -> str:
     """The rows a chart plots, with their provenance, as a CSV the reader downloads from the page itself."""
     if chart.rows is None:
         return download_href(chart.dataset, chart.year)
-    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(chart.rows.to_csv(index=False).encode()).decode()
+    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_text(chart).encode()).decode()
+
+
+def csv_text(chart: Chart) -> str:
+    """A chart's download: its rows with numbers as printed (54421, not 54421.0), each source id beside the
+    citation sources.csv gives it (a chart without per-row sources names its source line), and the edition."""
+    import pandas as pd
+
+    from .data import load
+
+    rows = chart.rows.copy()
+    if "source" in rows:
+        cited = load("sources", chart.year).set_index("id")["citation"].to_dict()
+        rows["source_citation"] = [cited.get(str(s).strip(), "") if not fmt.is_missing(s) else "" for s in rows["source"]]
+    else:
+        rows["source"] = chart.source
+    rows["dataset"], rows["edition"] = chart.dataset, chart.year
+    for column in rows.columns:
+        if pd.api.types.is_numeric_dtype(rows[column]) and not pd.api.types.is_bool_dtype(rows[column]):
+            rows[column] = [number_as_printed(v) for v in rows[column]]
+    return rows.to_csv(index=False, lineterminator="\n")
+
+
+def number_as_printed(value) -> str:
+    """54421.0 -> '54421'; 29.6 -> '29.6'; missing -> ''."""
+    if fmt.is_missing(value):
+        return ""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _caption(chart: Chart) -> str:
@@ -310,7 +338,8 @@ def heatmap(matrix, *, title: str, unit: str, source: str, dataset: str, year: i
         top = flat.idxmax()
         alt = msg("chart.heatmap.alt", title=title, rows=rows, cols=cols, largest=fmt.number(int(flat.max())),
                   row=top[0], col=top[1])
-    tidy = matrix.stack().rename(unit).reset_index()  # one row per cell, as drawn (row by row)
+    names = [matrix.index.name or ylabel or "row", matrix.columns.name or xlabel or "column"]
+    tidy = matrix.rename_axis(index=names[0], columns=names[1]).stack().rename(unit).reset_index()  # as drawn
     return Chart(fig, title, unit, alt, source, dataset, year, tidy)
 
 
