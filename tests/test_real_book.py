@@ -321,3 +321,15 @@ def test_a_figure_edited_re_executes_only_the_pages_that_show_its_row(built, tmp
     assert executed == {"book/work_area_1.ipynb", "book/audit.ipynb"}, done.stdout
     page = (copy / "_build" / str(YEAR) / "html" / "book" / "work_area_1.html").read_text(encoding="utf-8")
     assert fmt.number(float(target["value"])) in page
+
+
+@pytest.mark.parametrize("book", ["", "es/"], ids=["en", "es"])
+def test_the_title_bar_names_the_book_once_and_every_other_page_after_its_own_title(built, book):
+    from helpers import i18n
+
+    name = i18n.msg("book.title", "es" if book else "en", year=YEAR)
+    home = BeautifulSoup((built / f"{book}book/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert home.title.get_text() == name
+    assert home.select_one(".logo__title").get_text() == name  # the header keeps the book's name
+    other = BeautifulSoup((built / f"{book}book/sources.html").read_text(encoding="utf-8"), "html.parser")
+    assert other.title.get_text().endswith(f" \u2014 {name}") and not other.title.get_text().startswith(name)

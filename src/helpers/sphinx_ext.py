@@ -134,6 +134,23 @@ def name_the_page(app, pagename, templatename, context, doctree) -> None:
     context["metatags"] = context.get("metatags", "") + f'\n<meta name="rb-page" content="{html.escape(pagename)}">'
 
 
+def home_page_title(app, pagename, templatename, context, doctree) -> None:
+    """The home page's title is the book's name: its title bar says it once ('UN Mexico Results Book 2022'), not
+    'UN Mexico Results Book — UN Mexico Results Book 2022'."""
+    if pagename == app.config.root_doc and context.get("docstitle") and context.get("title"):
+        from markupsafe import Markup
+
+        text = lambda value: str(Markup(str(value)).striptags())  # noqa: E731 (compare the words, not the markup)
+        if text(context["docstitle"]).startswith(text(context["title"])):
+            # the layout appends " — docstitle" whenever docstitle is set: the book's name moves into the title,
+            # and into the logo's text, which would otherwise show docstitle
+            from markupsafe import escape
+
+            logo = dict(context.get("theme_logo") or {})
+            logo.setdefault("text", escape(context["docstitle"]))  # the logo's template prints it as it is
+            context["title"], context["docstitle"], context["theme_logo"] = context["docstitle"], "", logo
+
+
 def myst_nb_stylesheet_first(app) -> None:
     if getattr(app.builder, "format", None) == "html":
         import os
@@ -163,6 +180,7 @@ def setup(app):
     app.connect("builder-inited", myst_nb_stylesheet_first)
     app.connect("builder-inited", edition_switcher_files)
     app.connect("html-page-context", name_the_page)
+    app.connect("html-page-context", home_page_title)
     for language in numbers_as_printed_languages():
         app.add_search_language(language)
     app.connect("builder-inited", cache_templates)
