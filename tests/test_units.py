@@ -341,3 +341,15 @@ def test_changes_reach_past_an_edition_without_the_series_and_never_difference_t
     table = changes("values", 2031, "Fixture section", root=minibook).set_index("indicator")
     assert table.loc["share", "shown_difference"] == "no newer figure: the 2030 edition gives the same period"
     assert table.loc["share", "shown_previous"] == "4.66% (2030), 2030 edition"
+
+
+def test_the_editions_year_in_its_framework_cycle_reads_in_words():
+    from helpers import i18n
+    from helpers.framework import Framework
+
+    assert Framework(2022).cycle_year_ordinal() == "third"  # 2022 in the 2020-2025 cycle
+    try:
+        i18n.set_language("es")
+        assert Framework(2024).cycle_year_ordinal() == "quinto"  # "su quinto año", never "su año 5.º"
+    finally:
+        i18n.set_language("en")

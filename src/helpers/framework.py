@@ -81,9 +81,13 @@ class Framework:
         return msg("framework.cycle", first=span[0], last=span[1]) if span else None
 
     def cycle_year_ordinal(self) -> str | None:
-        """'3rd' for 2022 in the 2020-2025 cycle: the edition's year counted from the cycle's first."""
+        """'third' for 2022 in the 2020-2025 cycle ('tercer' in Spanish): the edition's year counted from the
+        cycle's first, in words as a sentence says it (a numeral past the tenth)."""
         span = self.cycle()
-        return fmt.ordinal(self.year - span[0] + 1) if span else None
+        if not span:
+            return None
+        n = self.year - span[0] + 1
+        return msg(f"framework.year_ordinal.n{n}") if 1 <= n <= 10 else fmt.ordinal(n)
 
     def work_area_table(self):
         """Each work area with its number of outcomes and, when the edition has them, of highlighted initiatives."""
