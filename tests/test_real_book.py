@@ -333,3 +333,13 @@ def test_the_title_bar_names_the_book_once_and_every_other_page_after_its_own_ti
     assert home.select_one(".logo__title").get_text() == name  # the header keeps the book's name
     other = BeautifulSoup((built / f"{book}book/sources.html").read_text(encoding="utf-8"), "html.parser")
     assert other.title.get_text().endswith(f" \u2014 {name}") and not other.title.get_text().startswith(name)
+
+
+@pytest.mark.parametrize("book", ["", "es/"], ids=["en", "es"])
+def test_the_footer_speaks_the_books_language(built, book):
+    from helpers import i18n
+
+    soup = BeautifulSoup((built / f"{book}book/index.html").read_text(encoding="utf-8"), "html.parser")
+    text = " ".join(" ".join(f.get_text(" ") for f in soup.find_all("footer")).split())
+    assert i18n.msg("book.author", "es" if book else "en") in text
+    assert "Copyright" not in text and ("contributors" not in text if book else True)

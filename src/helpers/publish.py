@@ -30,6 +30,7 @@ def staged_config(project: Project, year: int, lang: str = "en") -> dict:
 
     config = read_yaml(project.root / "_config.yml") or {}
     config["title"] = msg("book.title", lang, year=year)
+    config["author"] = msg("book.author", lang)  # the footer's byline, in the book's language
     config.setdefault("html", {})["extra_footer"] = msg("book.footer", lang)
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     config["only_build_toc_files"] = True
