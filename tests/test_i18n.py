@@ -152,10 +152,36 @@ def test_data_text_takes_its_translation_and_keeps_english_where_there_is_none(s
     assert list(in_language(frame, "en")["title"]) == ["Closing Gaps", "Spotlight"]
 
 
+def test_a_key_written_in_words_is_shown_in_the_page_language_and_kept_as_the_key(spanish):
+    import pandas as pd
+
+    from helpers.data import in_language
+
+    frame = pd.DataFrame({"funding_source": ["Government", "Private sector"], "funding_source_es": ["Gobierno", None]})
+    shown = in_language(frame, keys=["funding_source"])
+    assert list(shown["funding_source"]) == ["Government", "Private sector"]  # the key other rows refer to
+    assert list(shown["funding_source_shown"]) == ["Gobierno", "Private sector"]
+    assert list(in_language(frame, "en", keys=["funding_source"])["funding_source_shown"]) == frame["funding_source"].tolist()
+
+
+def test_the_spanish_finance_page_names_funding_sources_in_spanish(real_book):
+    text = _article_text(real_book / "es/book/finance.html")
+    audit = _article_text(real_book / "es/book/audit.html")
+    for row in load_csv(REPO / f"data/{FULL_EDITION}/funding_sources.csv"):
+        assert row["funding_source"] not in text, row["funding_source"]
+        assert row["funding_source_es"] in text or fmt.lower_first(row["funding_source_es"]) in text, row
+    assert "International cooperation (vertical funds" not in audit
+
+
 def test_english_sentences_are_found_and_cited_titles_are_not():
     assert english_sentences("The report states the figure twice and the audit shows both.")
     assert not english_sentences("El informe da la cifra dos veces y la auditoría muestra ambas.")
     assert not english_sentences("Fuente: Results Report (Area 4: Peace, Justice and Rule of Law, p. 45).")
+
+
+def load_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 # ---------------------------------------------------------------------------------------------- the built book

@@ -18,6 +18,11 @@ def implementations(initiatives: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["initiative", "agency", "work_area"])
 
 
+def shown(frame, column: str) -> str:
+    """The column that holds ``column``'s words in the page's language (``<key>_shown``, see data.in_language)."""
+    return f"{column}_shown" if f"{column}_shown" in frame else column
+
+
 def agency_by_work_area(initiatives: pd.DataFrame) -> pd.DataFrame:
     """Initiatives each agency implements in each work area (agencies as rows, work areas as columns)."""
     pairs = implementations(initiatives)
@@ -109,14 +114,14 @@ def funding_ranking(funding: pd.DataFrame) -> dict:
     values = {}
     for position, name in ((1, "first"), (2, "second")):
         row = ranked[ranked["rank"] == position]
-        values[f"{name}_source"] = row["funding_source"].iloc[0] if len(row) else None
+        values[f"{name}_source"] = row[shown(row, "funding_source")].iloc[0] if len(row) else None
         values[f"{name}_source_share"] = fmt.percent(row["share"].iloc[0]) if len(row) else None
     return values
 
 
 def unshared_sources(funding: pd.DataFrame) -> str | None:
     """The sources the report ranks without a share, in its order ('a, b and c'); None when there are none."""
-    names = [fmt.lower_first(n) for n in funding[funding["share"].isna()].sort_values("rank")["funding_source"]]
+    names = [fmt.lower_first(n) for n in funding[funding["share"].isna()].sort_values("rank")[shown(funding, "funding_source")]]
     if not names:
         return None
     return names[0] if len(names) == 1 else msg("gaps.and", first=", ".join(names[:-1]), last=names[-1])

@@ -118,7 +118,8 @@ def statements(rows: pd.DataFrame, value_column: str = "value") -> list[Statemen
     out = []
     for row in rows.to_dict("records"):
         where = _where(row)
-        label = row.get("label") or row.get("description") or row.get("funding_source") or ""
+        label = row.get("label") or row.get("description") or row.get("funding_source_shown") or \
+            row.get("funding_source") or ""
         value = None if fmt.is_missing(row.get(value_column)) else float(row[value_column])
         qualifier = None if fmt.is_missing(row.get("qualifier")) else row.get("qualifier")
         period = None if fmt.is_missing(row.get("ref_period")) else str(row["ref_period"])

@@ -622,10 +622,19 @@ class Edition:
 def in_language(frame, lang: str | None = None, keys=(), name: str | None = None):
     """The frame with each text column in the page's language: ``summary`` takes ``summary_es`` on a Spanish page
     wherever that holds text (the English words stay where no translation is given yet). Key columns stay as
-    they are (other datasets refer to them); their words in the language are shown through their own helpers."""
-    from .i18n import DEFAULT, language, translated
+    they are (other datasets refer to them); a key written in words with its translation beside it (a funding
+    source) is shown through ``<key>_shown``, in the page's language."""
+    from .i18n import DEFAULT, LOCALES, language, translated
 
     lang = lang or language()
+    named = [c for c in (keys or ()) if c in frame.columns
+             and any(translated(c, other) in frame.columns for other in LOCALES if other != DEFAULT)]
+    if named:  # a key that is also words (a funding source): '<key>_shown' holds them in the page's language
+        frame = frame.copy()
+        for column in named:
+            words = frame[translated(column, lang)] if lang != DEFAULT else frame[column]
+            given = words.notna() & (words.astype(str).str.strip() != "")
+            frame[f"{column}_shown"] = frame[column].astype(object).where(~given, words)
     if lang == DEFAULT:
         return frame
     columns = [c for c in frame.columns if translated(c, lang) in frame.columns and c not in set(keys or ())]
