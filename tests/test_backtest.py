@@ -205,3 +205,19 @@ def test_corrections_from_the_independent_check_hold():
     if report:  # the report's own words behind them (CI has shared/ beside the clone)
         assert "23 offices in Mexico City and in" in report and "95% of them work informally" in report
         assert "UNHCR and the International Committee of the Red Cross developed" in report
+
+
+def test_the_second_checks_data_slips_stay_corrected():
+    """Four slips an independent sample found, each against the report's words."""
+    together = load("working_together", YEAR, REPO).set_index("metric")
+    assert together.loc["palomazo_edition", "unit"] == "ordinal" and int(together.loc["palomazo_edition", "value"]) == 3
+    un = load("un_system", YEAR, REPO).set_index("metric")
+    assert "may be the offices in Mexico City alone, or every office" in un.loc["offices", "note"]
+    figures = load("initiative_figures", YEAR, REPO).set_index("metric")
+    assert figures.loc["savings_usd", "qualifier"] == figures.loc["savings_mxn", "qualifier"] == "more than"
+    assert "approximate amount for a lower bound" in figures.loc["savings_usd", "note"]
+    assert figures.loc["avgm_indicators", "label"].endswith("in the State of Mexico")
+    report = SEED.read_text(encoding="utf-8") if SEED.is_file() else ""
+    if report:  # the report's own words behind them (CI has shared/ beside the clone)
+        assert "for the third consecutive year" in report and "(USD \\$5,750)" in report
+        assert "346 indicators to establish a monitoring and evaluation system for AVGM in the State of Mexico" in report
