@@ -44,6 +44,7 @@ class Problem:
     column: str | None
     value: object
     rule: str
+    kind: str = ""  # what every row with this problem expects, when ``rule`` adds a hint of its own (listed once)
 
     def __str__(self) -> str:
         where = [self.file]
@@ -250,7 +251,9 @@ def frame_problems(frame, meta: DatasetMeta, display: str, lookups: dict[str, se
         problems += [p for p in problems_from_pandera(exc, display) if (p.row, p.column) not in refused]
     offset = int(frame.index[0]) if len(frame) else 0  # a chunk's rows are counted from the file's start
     problems += [Problem(display, row + offset, column, value, rule)
-                 for row, column, value, rule in unit_problems(frame, meta) + reference_problems(frame, meta, lookups or {})
+                 for row, column, value, rule in unit_problems(frame, meta) if (row + offset, column) not in refused]
+    problems += [Problem(display, row + offset, column, value, rule, kind)
+                 for row, column, value, rule, kind in reference_problems(frame, meta, lookups or {})
                  if (row + offset, column) not in refused]
     problems.sort(key=lambda p: (p.row or 0, p.column or ""))
     return (None if problems else typed), problems
@@ -271,7 +274,7 @@ class Problems:
 
     def add(self, problems) -> None:
         for p in problems:
-            key = (p.column, p.rule)
+            key = (p.column, p.kind or p.rule)
             self.counts[key] += 1
             if self.counts[key] <= PER_RULE:
                 self.kept.append(p)
@@ -286,12 +289,12 @@ class Problems:
         shown: Counter = Counter()
         lines = []
         for p in self.kept:
-            key = (p.column, p.rule)
+            key = (p.column, p.kind or p.rule)
             shown[key] += 1
             lines.append(str(p))
             if shown[key] == PER_RULE and self.counts[key] > PER_RULE:
                 where = f", column '{p.column}'" if p.column else ""
-                lines.append(f"{p.file}{where}: {self.counts[key] - PER_RULE} more row(s) expected {p.rule}")
+                lines.append(f"{p.file}{where}: {self.counts[key] - PER_RULE} more row(s) expected {p.kind or p.rule}")
         return lines
 
 

@@ -293,10 +293,14 @@ def unit_problems(frame, meta: DatasetMeta) -> list[tuple[int, str, object, str]
     return found
 
 
-def reference_problems(frame, meta: DatasetMeta, lookups: dict[str, set]) -> list[tuple[int, str, object, str]]:
-    """(row, column, value, expected) for every value a referencing column holds that its dataset lacks (each
-    part of a list: "FAO;ILO"), naming the nearest value that exists and, when they are few, all of them."""
+def reference_problems(frame, meta: DatasetMeta, lookups: dict[str, set]) -> list[tuple[int, str, object, str, str]]:
+    """(row, column, value, expected, what every such row expects) for every value a referencing column holds
+    that its dataset lacks (each part of a list: "FAO;ILO"), naming the nearest value that exists for the first
+    few distinct values and, when they are few, all of them. Membership is checked for the column at once; only
+    the rows that fail are looked at one by one."""
     import difflib
+
+    import pandas as pd
 
     found = []
     for spec in meta.columns.values():
@@ -304,16 +308,23 @@ def reference_problems(frame, meta: DatasetMeta, lookups: dict[str, set]) -> lis
             continue
         known = lookups.get(spec.references, set())
         dataset, column = spec.references.split(".", 1)
+        generic = f"a value of column '{column}' in {dataset}.csv"
         every = sorted(known)
         listing = (f"; {dataset}.csv has no rows yet" if not every else
                    f" ({', '.join(every)})" if len(every) <= 12 else f" (it holds {len(every)})")
-        for index, value in enumerate(frame[spec.name], start=1):
-            if value is None or value != value or not str(value).strip():
-                continue
+        cells = frame[spec.name]
+        filled = cells.notna() & (cells.astype(str).str.strip() != "")
+        if spec.separator:
+            bad = filled & ~cells.astype(str).map(lambda v: all(p.strip() in known for p in v.split(spec.separator)))
+        else:
+            bad = filled & ~cells.astype(str).str.strip().isin(known)
+        hints: dict[str, str] = {}
+        for index in [i for i, b in enumerate(bad.to_numpy(dtype=bool), start=1) if b]:
+            value = cells.iloc[index - 1]
             parts = [p.strip() for p in str(value).split(spec.separator)] if spec.separator else [str(value).strip()]
             for part in (p for p in parts if p not in known):
-                near = difflib.get_close_matches(part, every, n=1, cutoff=0.6)
-                hint = f"; did you mean '{near[0]}'?" if near else ""
-                found.append((index, spec.name, part if spec.separator else value,
-                              f"a value of column '{column}' in {dataset}.csv{hint}{listing if not near else ''}"))
+                if part not in hints:
+                    near = difflib.get_close_matches(part, every, n=1, cutoff=0.6) if len(hints) < 50 else []
+                    hints[part] = f"; did you mean '{near[0]}'?" if near else listing
+                found.append((index, spec.name, part if spec.separator else value, generic + hints[part], generic))
     return found
