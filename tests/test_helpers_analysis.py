@@ -177,3 +177,19 @@ def test_a_charts_download_writes_numbers_as_printed_and_cites_each_source(minib
     matrix = pd.DataFrame([[0, 2], [2, 0]], index=["A", "B"], columns=["A", "B"])
     heat = charts.heatmap(matrix, title="Made-up pairs", unit="count", source="Fixture", dataset="values", year=2030)
     assert charts.csv_text(heat).splitlines()[:2] == ["row,column,count,source,dataset,edition", "A,A,0,Fixture,values,2030"]
+
+
+def test_a_charts_caption_links_the_sources_page(minibook, monkeypatch):
+    """Made-up rows: a book without a Sources page links none; with one, each chart's source line links it."""
+    monkeypatch.chdir(minibook / "book")
+    frame = pd.DataFrame({"label": ["Alpha", "Beta"], "value": [51.2, 8.5]})
+
+    def caption() -> str:
+        return charts.to_html(charts.bar(frame, "label", "value", title="Made-up shares", unit="percent",
+                                         source="Source: test.", dataset="values", year=2030))
+
+    assert "rb-sources-link" not in caption()
+    (minibook / "book/sources.md").write_text("# Sources\n", encoding="utf-8")
+    toc = minibook / "_toc.yml"
+    toc.write_text(toc.read_text(encoding="utf-8") + "  - file: book/sources\n", encoding="utf-8")
+    assert 'class="rb-sources-link" href="../book/sources.html">Sources in full</a>' in caption()

@@ -257,11 +257,32 @@ def number_as_printed(value) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
+SOURCES_PAGE = "book/sources"  # the page that cites every source in full, when the table of contents has it
+
+
+def sources_href(root: Path, here: Path) -> str | None:
+    """The link from the page being executed (in ``here``) to the Sources page, or None when the book has none
+    (the table of contents is then an input of the page)."""
+    from .inputs import record_file
+    from .project import Project
+
+    record_file(root / "_toc.yml")
+    if not any(d.with_suffix("").as_posix() == SOURCES_PAGE for d in Project(root).toc_documents()):
+        return None
+    try:  # as download_href: from the folder the page runs in, up to the book's root
+        depth = len(here.relative_to(root).parts)
+    except ValueError:
+        depth = 0
+    return "../" * depth + f"{SOURCES_PAGE}.html"
+
+
 def _caption(chart: Chart) -> str:
     esc = html.escape
     name = f"{chart.dataset}-{re.sub(r'[^a-z0-9]+', '-', chart.title.lower()).strip('-')}.csv"
+    sources = sources_href(find_root(), Path.cwd().resolve())
+    cited = f' <a class="rb-sources-link" href="{esc(sources)}">{esc(msg("chart.sources_link"))}</a>' if sources else ""
     return (f'<figcaption><span class="rb-chart-title">{esc(chart_title(chart.title, chart.unit))}</span><br>'
-            f'<span class="rb-source">{esc(chart.source)}</span> '
+            f'<span class="rb-source">{esc(chart.source)}</span>{cited} '
             f'<a class="rb-download" href="{esc(csv_href(chart))}" download="{esc(name)}">'
             f"{esc(msg('chart.download'))}</a></figcaption>")
 
