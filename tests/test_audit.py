@@ -7,6 +7,7 @@ import pytest
 
 from conftest import REPO
 from helpers.audit import KINDS, audit_edition, load_checks, run_checks
+from helpers.data import load
 from helpers.errors import InputError
 
 
@@ -101,7 +102,24 @@ def test_missing_data_is_not_run(check):
 
 def test_every_kind_is_tested():
     assert set(KINDS) == {"sum_equals", "same_fact", "magnitude", "shares_at_most", "percent_range", "change_equals",
-                          "count_matches_list", "span_matches_dates", "same_implementers"}
+                          "count_matches_list", "span_matches_dates", "same_implementers", "citation_doubt"}
+
+
+def test_a_doubtful_citation_is_a_warning_saying_why_and_a_pass_once_another_source_is_cited():
+    """Made-up rows: the figure still cites the doubted source (a warning with the check's explanation), then
+    another one (a pass); the page finds the doubt only among the rows it shows."""
+    from helpers.audit import citation_doubts
+
+    check = {"id": "c", "kind": "citation_doubt", "figures": {"dataset": "d", "where": {"metric": "gdp"}},
+             "cited": "wrong_source", "explanation": "that publisher does not produce it"}
+    rows = frame({"metric": "gdp", "value": 3.0, "source": "wrong_source"})
+    doubted = run(check, d=rows)
+    assert doubted.status == "warning" and doubted.message == "that publisher does not produce it"
+    assert run(check, d=frame({"metric": "gdp", "value": 3.0, "source": "right_source"})).status == "pass"
+    found = citation_doubts(2022, "indicators", load("indicators", 2022, REPO), REPO)
+    assert [ident for ident, _ in found] == ["gdp_cited_to_imss", "imss_jobs_cited_to_enoen"]
+    glance = load("indicators", 2022, REPO)
+    assert citation_doubts(2022, "indicators", glance[glance["section"] == "Mexico at a glance"], REPO) == []
 
 
 # The seven kinds of inconsistency a careful reader of the report finds, each on a consistent and an inconsistent
@@ -202,6 +220,8 @@ def test_the_2022_audit_covers_every_kind_of_inconsistency_naming_both_statement
     assert by_id["legal_network_states_endnote"].status == "fail" and "Saltillo" in by_id["legal_network_states_endnote"].message
     assert by_id["municipal_development_span"].status == "warning"  # "the last decade", dated 2015 and 2020
     assert by_id["chuchilton_implementers"].message == "the story adds FAO"
+    assert by_id["gdp_cited_to_imss"].status == by_id["imss_jobs_cited_to_enoen"].status == "warning"
+    assert "IMSS publishes social security records, not GDP" in by_id["gdp_cited_to_imss"].message
     assert by_id["cerrando_brechas_implementers"].status == "pass"
     assert by_id["costing_agencies_listed"].status == "pass"
 

@@ -343,3 +343,13 @@ def test_the_footer_speaks_the_books_language(built, book):
     text = " ".join(" ".join(f.get_text(" ") for f in soup.find_all("footer")).split())
     assert i18n.msg("book.author", "es" if book else "en") in text
     assert "Copyright" not in text and ("contributors" not in text if book else True)
+
+
+@pytest.mark.parametrize("book", ["", "es/"], ids=["en", "es"])
+def test_doubtful_citations_are_said_once_beside_their_figures_linking_the_audit(built, book):
+    page = built / f"{book}book/chapter_1.html"
+    notes = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(".rb-citation-doubt")
+    assert len(notes) == 2  # GDP cited to IMSS; IMSS jobs cited to INEGI's survey
+    assert ("IMSS" in notes[0].get_text()) and ("ENOEN" in notes[1].get_text())
+    for note in notes:
+        assert (page.parent / note.a["href"]).resolve() == (built / f"{book}book/audit.html").resolve()

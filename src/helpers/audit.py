@@ -327,10 +327,47 @@ def check_same_implementers(check: dict, load: Loader) -> Result:
     return _result(check, "fail", "; ".join(parts), found)
 
 
+def check_citation_doubt(check: dict, load: Loader) -> Result:
+    """Figures the report cites to a source that cannot support them (a publisher that does not produce them): a
+    warning that says why, while the edition keeps that citation; a pass once it cites another source."""
+    rows = select(load, check["figures"])
+    found = statements(rows)
+    if rows.empty or "source" not in rows:
+        return _not_run(check, found)
+    if not (rows["source"].astype(str).str.strip() == check["cited"]).any():
+        return _result(check, "pass", msg("audit.citation_now_other"), found)
+    return _result(check, "warning", check["explanation"], found)
+
+
+def citation_doubts(year: int, dataset: str, frame: pd.DataFrame, root=None) -> list[tuple[str, str]]:
+    """(check id, why) for each doubtful citation (``citation_doubt`` checks) of rows that ``frame`` shows: a page
+    says it beside the figures, once, and links the audit's finding."""
+    from .audit_rules import AUDIT_RULES
+    from .data import Edition, record_dependency
+
+    path = Edition(year, root).project.data_dir / AUDIT_RULES
+    if not path.is_file() or frame.empty or "source" not in frame:
+        return []
+    record_dependency(path)  # the page says what the rules say: they are one of its inputs
+    def shown(name: str) -> pd.DataFrame:  # the page's rows, matched as the audit matches a dataset's
+        return frame
+
+    shown.year = year
+    found = []
+    for check in load_checks(path):
+        figures = check.get("figures") or {}
+        if check.get("kind") != "citation_doubt" or figures.get("dataset") != dataset:
+            continue
+        rows = select(shown, figures)
+        if (rows["source"].astype(str).str.strip() == check["cited"]).any():
+            found.append((check["id"], check["explanation"]))
+    return found
+
+
 KINDS = {"sum_equals": check_sum, "same_fact": check_same_fact, "magnitude": check_magnitude,
          "shares_at_most": check_shares, "percent_range": check_percent_range, "change_equals": check_change,
          "count_matches_list": check_count_matches_list, "span_matches_dates": check_span_matches_dates,
-         "same_implementers": check_same_implementers}
+         "same_implementers": check_same_implementers, "citation_doubt": check_citation_doubt}
 
 
 def _worst(statuses) -> str:

@@ -102,8 +102,14 @@ class SameImplementers(Check):
     story: Figures
 
 
+class CitationDoubt(Check):
+    kind: Literal["citation_doubt"]
+    figures: Figures
+    cited: Name  # the id in sources.csv that the report's marker gives these figures
+
+
 AnyCheck = Annotated[Union[SumEquals, SameFact, ChangeEquals, Magnitude, SharesAtMost, PercentRange, CountMatchesList,
-                           SpanMatchesDates, SameImplementers], Field(discriminator="kind")]
+                           SpanMatchesDates, SameImplementers, CitationDoubt], Field(discriminator="kind")]
 
 
 class AuditRules(Strict):

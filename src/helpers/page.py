@@ -15,6 +15,7 @@ import html
 import json
 import os
 import re
+from pathlib import Path
 
 from . import fmt, lab, periods
 from .i18n import msg
@@ -25,7 +26,8 @@ GAP_MIME = "application/vnd.resultsbook.gap+json"  # outputs the pipeline turns 
 HEADING_MIME = "application/vnd.resultsbook.heading+json"  # outputs the pipeline lifts into real sections
 GLUE_PREFIX = "application/papermill.record/"  # MyST-NB's (myst_nb.ext.glue.GLUE_PREFIX: a test compares them)
 _state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set(), "may_lack": set(),
-                "families": set()}  # (dataset, key column, prefix) of the figures glued from data (glue_figures)
+                "families": set(),  # (dataset, key column, prefix) of the figures glued from data (glue_figures)
+                "doubts": set()}  # the doubtful citations this page has already noted (citation_notes)
 FIGURE_SUFFIXES = ("", "_period", "_label", "_phrase", "_earlier", "_earlier_period", "_movement")  # glue_figures
 
 
@@ -279,6 +281,30 @@ def edition_list(year: int) -> None:
               f'<span class="rb-edition-links" data-edition="{int(year)}">{html.escape(", ".join(years))}</span></p>')
 
 
+AUDIT_PAGE = "book/audit"
+
+
+def citation_notes(frame, dataset: str) -> None:
+    """Beside figures the report cites to a source that cannot support them (``citation_doubt`` checks of the
+    audit), one note each: the book keeps the report's citation and says, once on the page, why it looks
+    misplaced, linking the audit. Nothing when no shown row is doubted."""
+    from .audit import citation_doubts
+    from .project import find_root
+
+    root = find_root()
+    try:
+        depth = len(Path.cwd().resolve().relative_to(root).parts)
+    except ValueError:
+        depth = 0
+    for ident, why in citation_doubts(_state["year"], dataset, frame, root):
+        if ident in _state["doubts"]:
+            continue
+        _state["doubts"].add(ident)
+        link = "../" * depth + f"{AUDIT_PAGE}.html"
+        show_html(f'<p class="rb-citation-doubt">{html.escape(msg("audit.citation_note", why=fmt.lower_first(why)))} '
+                  f'<a href="{html.escape(link)}">{html.escape(msg("audit.citation_note_link"))}</a></p>')
+
+
 def show_markdown(text: str, missing: str | None = None) -> None:
     """Show Markdown built by code (data inside it escaped); nothing at all when it is empty, and then,
     if ``missing`` names what would have been shown, a gap is reported for it."""
@@ -376,7 +402,6 @@ def _key_values(root: str, dataset: str, column: str) -> frozenset[str]:
     """Every value of ``column`` in the dataset's CSV of every edition and framework cycle (read as text: only
     to tell a figure an edition lacks from a misspelt key)."""
     import csv
-    from pathlib import Path
 
     values: set[str] = set()
     for path in [*Path(root, "data").glob(f"*/{dataset}.csv"), *Path(root, "data", "frameworks").glob(f"*/{dataset}.csv")]:
