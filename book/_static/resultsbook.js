@@ -82,7 +82,7 @@ function rbPlaceInHeader(nav) {
 // written by the build into _static/rb-editions.js) and links the same page in each; an edition without that
 // page links its home page. Editions are published side by side: _build/<YEAR>/html/ (Spanish: .../html/es/).
 function rbEditionSwitcher() {
-  var editions = window.RB_EDITIONS, current = window.RB_EDITION;
+  var editions = window.RB_EDITIONS;
   if (!editions || Object.keys(editions).length < 2 || document.querySelector(".rb-editions")) { return; }
   var here = rbHere();
   var words = window.RB_WORDS || {edition: "Edition:", editions: "Editions"};
@@ -91,22 +91,30 @@ function rbEditionSwitcher() {
   label.className = "rb-editions-label";
   label.textContent = words.edition;
   nav.appendChild(label);
-  var lang = window.RB_LANG && window.RB_LANG !== "en" ? window.RB_LANG + "/" : "";
   Object.keys(editions).sort().reverse().forEach(function (year) {
-    var item;
-    if (year === current) {
-      item = document.createElement("span");
-      item.setAttribute("aria-current", "page");
-    } else {
-      item = document.createElement("a");
-      var target = editions[year].indexOf(here.page) >= 0 ? here.page : "index";
-      item.href = here.root + "../../" + (lang ? "../" : "") + year + "/html/" + lang + target + ".html";
-    }
+    var item = rbEditionItem(year, here.page, "span");
     item.className = "rb-edition";
-    item.textContent = year;
     nav.appendChild(item);
   });
   rbPlaceInHeader(nav);
+}
+
+// One edition as a switcher or a list shows it: this book's own as text (``tag``, marked current), another as a
+// link to ``page`` in it (its home page when it has no such page).
+function rbEditionItem(year, page, tag) {
+  var editions = window.RB_EDITIONS, here = rbHere();
+  var lang = window.RB_LANG && window.RB_LANG !== "en" ? window.RB_LANG + "/" : "";
+  var item;
+  if (year === window.RB_EDITION) {
+    item = document.createElement(tag);
+    item.setAttribute("aria-current", "page");
+  } else {
+    item = document.createElement("a");
+    var target = editions[year].indexOf(page) >= 0 ? page : "index";
+    item.href = here.root + "../../" + (lang ? "../" : "") + year + "/html/" + lang + target + ".html";
+  }
+  item.textContent = year;
+  return item;
 }
 document.addEventListener("DOMContentLoaded", rbEditionSwitcher);
 
@@ -116,22 +124,10 @@ document.addEventListener("DOMContentLoaded", rbEditionSwitcher);
 function rbEditionList() {
   var editions = window.RB_EDITIONS, list = document.querySelector(".rb-edition-links");
   if (!editions || !list) { return; }
-  var here = rbHere(), current = window.RB_EDITION;
-  var lang = window.RB_LANG && window.RB_LANG !== "en" ? window.RB_LANG + "/" : "";
   while (list.firstChild) { list.removeChild(list.firstChild); }
   Object.keys(editions).sort().forEach(function (year, i) {
     if (i) { list.appendChild(document.createTextNode(", ")); }
-    var item;
-    if (year === current) {
-      item = document.createElement("strong");
-      item.setAttribute("aria-current", "page");
-    } else {
-      item = document.createElement("a");
-      var home = editions[year].indexOf("book/index") >= 0 ? "book/index" : "index";
-      item.href = here.root + "../../" + (lang ? "../" : "") + year + "/html/" + lang + home + ".html";
-    }
-    item.textContent = year;
-    list.appendChild(item);
+    list.appendChild(rbEditionItem(year, "book/index", "strong"));
   });
 }
 document.addEventListener("DOMContentLoaded", rbEditionList);
