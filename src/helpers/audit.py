@@ -10,6 +10,7 @@ Statuses:
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -362,6 +363,31 @@ def citation_doubts(year: int, dataset: str, frame: pd.DataFrame, root=None) -> 
         if (rows["source"].astype(str).str.strip() == check["cited"]).any():
             found.append((check["id"], check["explanation"]))
     return found
+
+
+AUDIT_PAGE = "book/audit"
+_NOTED: set[str] = set()  # the doubtful citations this page has noted already (a kernel runs one page)
+
+
+def citation_notes(frame, dataset: str) -> None:
+    """Beside figures the report cites to a source that cannot support them (``citation_doubt`` checks), one note
+    each: the book keeps the report's citation and says, once on the page, why it looks misplaced, linking the
+    audit. Nothing when no shown row is doubted."""
+    from . import page
+    from .project import find_root
+
+    root = find_root()
+    try:
+        depth = len(Path.cwd().resolve().relative_to(root).parts)
+    except ValueError:
+        depth = 0
+    for ident, why in citation_doubts(page.current_year(), dataset, frame, root):
+        if ident in _NOTED:
+            continue
+        _NOTED.add(ident)
+        link = "../" * depth + f"{AUDIT_PAGE}.html"
+        page.show_html(f'<p class="rb-citation-doubt">{html.escape(msg("audit.citation_note", why=fmt.lower_first(why)))} '
+                       f'<a href="{html.escape(link)}">{html.escape(msg("audit.citation_note_link"))}</a></p>')
 
 
 KINDS = {"sum_equals": check_sum, "same_fact": check_same_fact, "magnitude": check_magnitude,

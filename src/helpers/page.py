@@ -26,8 +26,7 @@ GAP_MIME = "application/vnd.resultsbook.gap+json"  # outputs the pipeline turns 
 HEADING_MIME = "application/vnd.resultsbook.heading+json"  # outputs the pipeline lifts into real sections
 GLUE_PREFIX = "application/papermill.record/"  # MyST-NB's (myst_nb.ext.glue.GLUE_PREFIX: a test compares them)
 _state: dict = {"year": None, "glued": set(), "missing": set(), "optional": set(), "may_lack": set(),
-                "families": set(),  # (dataset, key column, prefix) of the figures glued from data (glue_figures)
-                "doubts": set()}  # the doubtful citations this page has already noted (citation_notes)
+                "families": set()}  # (dataset, key column, prefix) of the figures glued from data (glue_figures)
 FIGURE_SUFFIXES = ("", "_period", "_label", "_phrase", "_earlier", "_earlier_period", "_movement")  # glue_figures
 
 
@@ -144,6 +143,11 @@ def edition(year, lang: str | None = None) -> int:
         year = Project(find_root()).latest_complete_edition()
     _state["year"] = int(year)
     return int(year)
+
+
+def current_year() -> int | None:
+    """The edition the page being executed renders (set by ``edition``)."""
+    return _state["year"]
 
 
 def period_text(ref_period, year: int) -> str:
@@ -279,30 +283,6 @@ def edition_list(year: int) -> None:
     years = [str(y) for y in Project(find_root()).editions()]
     show_html(f'<p class="rb-edition-list">{html.escape(msg("pages.index.editions"))} '
               f'<span class="rb-edition-links" data-edition="{int(year)}">{html.escape(", ".join(years))}</span></p>')
-
-
-AUDIT_PAGE = "book/audit"
-
-
-def citation_notes(frame, dataset: str) -> None:
-    """Beside figures the report cites to a source that cannot support them (``citation_doubt`` checks of the
-    audit), one note each: the book keeps the report's citation and says, once on the page, why it looks
-    misplaced, linking the audit. Nothing when no shown row is doubted."""
-    from .audit import citation_doubts
-    from .project import find_root
-
-    root = find_root()
-    try:
-        depth = len(Path.cwd().resolve().relative_to(root).parts)
-    except ValueError:
-        depth = 0
-    for ident, why in citation_doubts(_state["year"], dataset, frame, root):
-        if ident in _state["doubts"]:
-            continue
-        _state["doubts"].add(ident)
-        link = "../" * depth + f"{AUDIT_PAGE}.html"
-        show_html(f'<p class="rb-citation-doubt">{html.escape(msg("audit.citation_note", why=fmt.lower_first(why)))} '
-                  f'<a href="{html.escape(link)}">{html.escape(msg("audit.citation_note_link"))}</a></p>')
 
 
 def show_markdown(text: str, missing: str | None = None) -> None:
