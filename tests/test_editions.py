@@ -165,8 +165,8 @@ def test_new_year_scaffolds_every_dataset_and_refuses_to_overwrite(blank):
     checklist = (new / "CHECKLIST.md").read_text()
     assert "indicators.csv" in checklist and "indicator=poverty_share" in checklist
     # the keys of the fullest earlier edition with their stable words, never its periods or sources
-    assert "- [ ] section=Mexico at a glance, indicator=poverty_share (label Population living in poverty; " \
-           "theme poverty; unit percent) — left out: " in checklist, checklist[:3000]
+    assert "- [ ] section=Mexico at a glance, indicator=poverty_share (theme poverty; label Population living in " \
+           "poverty; unit percent) — left out: " in checklist, checklist[:3000]
     assert not re.search(r"(?<![a-z_])(ref_period|source)=", checklist)
     assert "No Cooperation Framework cycle covers 2032: the last cycle in data/frameworks/ (2020-2025) ended in " \
            "2025" in checklist

@@ -245,16 +245,9 @@ def csv_text(chart: Chart) -> str:
     rows["dataset"], rows["edition"] = chart.dataset, chart.year
     for column in rows.columns:
         if pd.api.types.is_numeric_dtype(rows[column]) and not pd.api.types.is_bool_dtype(rows[column]):
-            rows[column] = [number_as_printed(v) for v in rows[column]]
+            rows[column] = [fmt.plain_number(v) for v in rows[column]]
     return rows.to_csv(index=False, lineterminator="\n")
 
-
-def number_as_printed(value) -> str:
-    """54421.0 -> '54421'; 29.6 -> '29.6'; missing -> ''."""
-    if fmt.is_missing(value):
-        return ""
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)
 
 
 SOURCES_PAGE = "book/sources"  # the page that cites every source in full, when the table of contents has it

@@ -35,6 +35,14 @@ def is_missing(value) -> bool:
         return True
 
 
+def plain_number(value) -> str:
+    """A number as a data file writes it: 54421.0 -> '54421'; 29.6 -> '29.6'; missing -> ''."""
+    if is_missing(value):
+        return ""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def number(value, decimals: int | None = None) -> str:
     """126014024 -> '126,014,024'; 64.3 -> '64.3'; 3.0 -> '3'; missing -> 'n.a.'.
 

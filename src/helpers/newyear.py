@@ -10,7 +10,8 @@ import yaml
 
 from .errors import InputError
 from .project import Project, read_yaml
-from .schema import LABELS
+from .i18n import LOCALES
+from .schema import stable_columns
 
 
 def new_year(project: Project, year: int, source_year: int | None = None) -> Path:
@@ -55,15 +56,15 @@ def new_year(project: Project, year: int, source_year: int | None = None) -> Pat
     return target
 
 
-def fullest_edition(project: Project, year: int, name: str, chosen: int | None) -> int | None:
-    """The edition a dataset's checklist comes from: ``--from`` when given, else the earlier edition whose file of
-    that dataset has the most rows (a partial edition's empty file lists nothing to look for)."""
+def fullest_edition(project: Project, year: int, name: str, chosen: int | None = None) -> int | None:
+    """The edition a dataset's checklist (and workbook) comes from: ``--from`` when given, else the earlier edition
+    whose file of that dataset has the most rows (a partial edition's empty file lists nothing to look for)."""
     if chosen is not None:
         return chosen
     counts = {}
     for other in project.editions():
         path = project.year_dir(other) / f"{name}.csv"
-        if other != year and path.is_file():
+        if other < year and path.is_file():
             with path.open(encoding="utf-8") as fh:
                 counts[other] = sum(1 for _ in csv.reader(fh)) - 1
     best = max(counts.items(), key=lambda item: (item[1], item[0]), default=(None, 0))
@@ -79,7 +80,8 @@ def expected_rows(project: Project, meta, edition: int | None) -> list[str]:
     keys = [k for k in meta.primary_key if k != "ref_period"]
     if not keys or not path.is_file():
         return []
-    described = [c for c in (*LABELS, meta.unit_column) if c and c in meta.columns and c not in keys]
+    described = [c for c in stable_columns(meta) if c not in keys and c not in meta.primary_key
+                 and c.rsplit("_", 1)[-1] not in LOCALES]  # the words in English: the key's own language
     lines = []
     with path.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):

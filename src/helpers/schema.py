@@ -229,6 +229,15 @@ def _check_spec(path: Path, name: str, spec: dict) -> None:
             bad(key, "a text")
 
 
+def stable_columns(meta: DatasetMeta) -> list[str]:
+    """What a row keeps from edition to edition, in the metadata's order: its key without the period, the columns
+    declared stable, its labels (with their translations) and its unit; never a figure, period or source."""
+    keep = {c for c in meta.primary_key if c != "ref_period"} | {c for c, s in meta.columns.items() if s.stable}
+    keep |= {c for c in meta.columns if c in LABELS or c.rsplit("_", 1)[0] in LABELS}
+    keep |= {meta.unit_column} if meta.unit_column else set()
+    return [c for c in meta.columns if c in keep]
+
+
 def build_schema(meta: DatasetMeta):
     """The pandera schema for a dataset (references to other datasets are checked by ``reference_problems``)."""
     import pandera.pandas as pa

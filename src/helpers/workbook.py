@@ -28,10 +28,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from . import fmt
 from .data import Edition
 from .errors import InputError
 from .project import Project
-from .schema import LABELS, DatasetMeta
+from .schema import DatasetMeta, stable_columns
 from .units import UNITS
 
 FIRST_DATA_ROW = 3  # row 1: column names; row 2: what each column holds
@@ -53,16 +54,12 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return (rows[0], rows[1:]) if rows else ([], [])
 
 
-def fullest_earlier(project: Project, year: int, name: str) -> Path | None:
-    """The CSV of ``name`` with the most rows among the editions before ``year``."""
-    best, most = None, 0
-    for other in project.editions():
-        path = project.year_dir(other) / f"{name}.csv"
-        if other < year and path.is_file():
-            count = len(read_rows(path)[1])
-            if count > most:
-                best, most = path, count
-    return best
+def earlier_file(project: Project, year: int, name: str) -> Path | None:
+    """The CSV of ``name`` in the fullest earlier edition (``newyear.fullest_edition``), or None."""
+    from .newyear import fullest_edition
+
+    edition = fullest_edition(project, year, name)
+    return None if edition is None else project.year_dir(edition) / f"{name}.csv"
 
 
 def prefilled(meta: DatasetMeta, header: list[str], source: Path | None) -> list[list[str]]:
@@ -70,10 +67,7 @@ def prefilled(meta: DatasetMeta, header: list[str], source: Path | None) -> list
     stable columns and the labels; every figure, period and source left for the reviewer."""
     if source is None:
         return []
-    keep = {c for c in meta.primary_key if c != "ref_period"} | {c for c, s in meta.columns.items() if s.stable}
-    keep |= {c for c in meta.columns if c in LABELS or c.rsplit("_", 1)[0] in LABELS}
-    if meta.unit_column:
-        keep.add(meta.unit_column)
+    keep = set(stable_columns(meta))
     old_header, rows = read_rows(source)
     at = {c: i for i, c in enumerate(old_header)}
     out = [[row[at[c]] if c in keep and c in at and at[c] < len(row) else "" for c in header] for row in rows]
@@ -126,7 +120,7 @@ def write_workbook(project: Project, year: int, out: Path) -> Path:
         header, rows = read_rows(path)
         header = header or list(meta.columns)
         if not rows:
-            rows = prefilled(meta, header, fullest_earlier(project, year, name))
+            rows = prefilled(meta, header, earlier_file(project, year, name))
         sheet = book.create_sheet(name)
         for column, field in enumerate(header, start=1):
             _text_cell(sheet, 1, column, field, f"sheet '{name}', column {column}")
@@ -220,7 +214,7 @@ def _cell_text(value, where: str) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return fmt.plain_number(value)
     if isinstance(value, datetime.datetime):
         if value.time() != datetime.time(0):
             raise InputError(f"{where}: a date with a time of day; expected a date such as 2024-07-28")
@@ -269,7 +263,7 @@ def import_workbook(project: Project, year: int, path: Path) -> tuple[list[str],
         # a prefilled row left as written holds no figure of this edition: it is not imported (the page says the
         # figure is missing), rather than refused for the source it lacks
         untouched = set() if read_rows(edition.folder / f"{name}.csv")[1] else \
-            {tuple(r) for r in prefilled(meta, header, fullest_earlier(project, year, name))}
+            {tuple(r) for r in prefilled(meta, header, earlier_file(project, year, name))}
         for number, cells in enumerate(sheet.iter_rows(min_row=FIRST_DATA_ROW), start=FIRST_DATA_ROW):
             values = []
             for column, cell in enumerate(cells[:len(header)]):
